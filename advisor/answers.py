@@ -1,0 +1,150 @@
+"""Answer sets: validate them against the questions, fill defaults, apply --set overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import AnswersError, UserError
+from advisor.kb import KnowledgeBase
+from advisor.schema import Question
+from advisor.yamlio import YamlDoc, load_file
+
+Answers = dict[str, Any]
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+def valid_values(question: Question) -> list[Any]:
+    return [option.value for option in question.options]
+
+
+def describe_values(question: Question) -> str:
+    values = ", ".join(_show(v) for v in valid_values(question))
+    return f"one of {values}" if question.kind != "many" else f"a list of any of {values}"
+
+
+def _show(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def check_value(question: Question, value: Any) -> Any:
+    """Return `value` normalised for `question`, or raise ValueError saying what is allowed."""
+    allowed = valid_values(question)
+    if question.kind == "yesno":
+        if not isinstance(value, bool):
+            raise ValueError(f"takes true or false, got {value!r}")
+        return value
+    if question.kind == "one":
+        if not isinstance(value, str):
+            raise ValueError(f"takes one value ({describe_values(question)}), got {value!r}")
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not a valid value; valid: {describe_values(question)}")
+        return value
+    if isinstance(value, str):  # a single value for a many-question is a list of one
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"takes a list of values ({describe_values(question)}), got {value!r}")
+    unknown = [v for v in value if v not in allowed]
+    if unknown:
+        raise ValueError(
+            f"{', '.join(map(repr, unknown))} not valid; valid: {describe_values(question)}"
+        )
+    return sorted(set(value), key=allowed.index)  # canonical order: the question's own
+
+
+def validate(kb: KnowledgeBase, given: Mapping[str, Any], *, origin: YamlDoc | str) -> Answers:
+    """Check each stated answer: known id, valid value; returned normalised, nothing added."""
+    answers: Answers = {}
+    for key, value in given.items():
+        question = kb.question.get(str(key))
+        if question is None:
+            raise AnswersError(unknown_id(kb, key), where=_where(origin, key))
+        try:
+            answers[question.id] = check_value(question, value)
+        except ValueError as exc:
+            raise AnswersError(f"{question.id}: {exc}", where=_where(origin, key)) from None
+    return answers
+
+
+def complete(kb: KnowledgeBase, given: Mapping[str, Any], *, origin: YamlDoc | str) -> Answers:
+    """Validate `given` and fill every question it leaves out with its default."""
+    answers = validate(kb, given, origin=origin)
+    for question in kb.questions:
+        answers.setdefault(question.id, check_value(question, question.default))
+    return {q.id: answers[q.id] for q in kb.questions}
+
+
+def unknown_id(kb: KnowledgeBase, key: Any) -> str:
+    return f"unknown question id {key!r}; valid ids: {', '.join(kb.question)}"
+
+
+def _where(origin: YamlDoc | str, key: Any) -> str:
+    return origin.where((key,)) if isinstance(origin, YamlDoc) else origin
+
+
+def read_answers_file(kb: KnowledgeBase, path: Path) -> Answers:
+    """The answers an answers file states (a YAML mapping of question id to value), validated."""
+    try:
+        doc = load_file(path, what="answers file")
+    except UserError as exc:
+        raise AnswersError(str(exc)) from None
+    if doc.data is None:
+        return {}
+    if not isinstance(doc.data, dict):
+        raise AnswersError(
+            "an answers file is a mapping of question id to value, e.g. 'role: researcher'",
+            where=doc.where(),
+        )
+    return validate(kb, doc.data, origin=doc)
+
+
+def profile_answers(kb: KnowledgeBase, name: str) -> Answers:
+    """The answers a profile states (validated, no defaults filled in)."""
+    profile = kb.profile.get(name)
+    if profile is None:
+        raise AnswersError(f"unknown profile {name!r}; valid profiles: {', '.join(kb.profile)}")
+    index = kb.profiles.index(profile)
+    return validate(kb, profile.answers, origin=kb.where("profiles.yaml", "profiles", index))
+
+
+def resolve(
+    kb: KnowledgeBase,
+    *,
+    profile: str | None = None,
+    answers_file: Path | None = None,
+    stated: Mapping[str, Any] | None = None,
+    overrides: list[str] | None = None,
+) -> Answers:
+    """A complete answer set: profile, then the file's answers, then `stated`, then --set."""
+    given: Answers = profile_answers(kb, profile) if profile else {}
+    if answers_file is not None:
+        given.update(read_answers_file(kb, answers_file))
+    given.update(stated or {})
+    for text in overrides or []:
+        key, value = parse_override(kb, text)
+        given[key] = value
+    return complete(kb, given, origin="answers")
+
+
+def parse_override(kb: KnowledgeBase, text: str) -> tuple[str, Any]:
+    """`id=value` from the command line; many-questions take `a,b`; yes/no take true/false."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise AnswersError(f"--set takes id=value, got {text!r}")
+    question = kb.question.get(key)
+    if question is None:
+        raise AnswersError(f"--set {text}: {unknown_id(kb, key)}")
+    raw = raw.strip()
+    value: Any = raw
+    if question.kind == "many":
+        value = [part.strip() for part in raw.split(",") if part.strip()]
+    elif question.kind == "yesno":
+        lowered = raw.lower()
+        value = True if lowered in _TRUE else False if lowered in _FALSE else raw
+    try:
+        return key, check_value(question, value)
+    except ValueError as exc:
+        raise AnswersError(f"--set {text}: {key}: {exc}") from None

@@ -1,0 +1,187 @@
+"""The rules engine: answers (and measured facts) in, scored and explained verdict out.
+
+Scoring, in one paragraph (the README says the same for users): each criterion rates both
+frameworks 1-5 from the documents' claims; the answers set its weight. A criterion whose
+ratings differ gives the better-rated framework weight x difference points. Each rule of
+the documents' specific guidance whose condition holds gives its points to the framework it
+favours. A framework's score is the sum of its points, so every point traces to one reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.conditions import Facts
+from advisor.kb import KnowledgeBase
+from advisor.schema import FRAMEWORKS, Criterion, Rule
+
+NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    kind: str  # criterion | guidance | requirement | measured
+    favors: str
+    points: float
+    because: str
+    claims: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    id: str
+    name: str
+    weight: float
+    ratings: dict[str, int]
+    points: dict[str, float]
+    weighted_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scored:
+    verdict: str
+    confidence: float
+    scores: dict[str, float]
+    reasons: tuple[Reason, ...]
+    criteria: tuple[CriterionScore, ...]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A set of answer changes and the verdict it leads to."""
+
+    answers: dict[str, Any]
+    verdict: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    verdict: str
+    confidence: float
+    scores: dict[str, float]
+    answers: dict[str, Any]
+    reasons: tuple[Reason, ...]
+    criteria: tuple[CriterionScore, ...]
+    what_would_change: tuple[Change, ...]
+    as_of: dt.date
+    either_band: float
+    measured: Mapping[str, Any] = field(default_factory=dict)
+
+
+def active(item: Criterion | Rule, on: dt.date | None) -> bool:
+    """Whether a criterion or rule is in force on a date (None: today's knowledge)."""
+    if on is None:
+        return item.valid_until is None
+    if item.valid_from and on < item.valid_from:
+        return False
+    return not (item.valid_until and on >= item.valid_until)
+
+
+def score(kb: KnowledgeBase, facts: Facts) -> Scored:
+    in_force = [c for c in kb.criteria if active(c, facts.as_of)]
+    criteria = tuple(_criterion_score(c, facts) for c in in_force)
+    reasons = [_criterion_reason(kb, c, cs) for c, cs in zip(in_force, criteria, strict=True)]
+    reasons += [
+        _rule_reason(kb, r) for r in kb.rules if active(r, facts.as_of) and r.when.holds(facts)
+    ]
+    kept = sorted((r for r in reasons if r is not None), key=lambda r: (-r.points, r.rule))
+    totals = {fw: round(sum(r.points for r in kept if r.favors == fw), 3) for fw in FRAMEWORKS}
+    verdict, confidence = decide(totals, kb.settings.either_band)
+    return Scored(verdict, confidence, totals, tuple(kept), criteria)
+
+
+def decide(totals: Mapping[str, float], band: float) -> tuple[str, float]:
+    """Verdict and confidence from the two scores: confidence = |P - T| / (P + T)."""
+    pytorch, tensorflow = totals["pytorch"], totals["tensorflow"]
+    total = pytorch + tensorflow
+    if total <= 0:
+        return "either", 0.0
+    confidence = round(abs(pytorch - tensorflow) / total, 3)
+    if confidence < band:
+        return "either", confidence
+    return ("pytorch" if pytorch > tensorflow else "tensorflow"), confidence
+
+
+def _criterion_score(criterion: Criterion, facts: Facts) -> CriterionScore:
+    applied = [w for w in criterion.weight.when if w.when.holds(facts)]
+    weight = max(0.0, criterion.weight.base + sum(w.add for w in applied))
+    ratings = {"pytorch": criterion.ratings.pytorch, "tensorflow": criterion.ratings.tensorflow}
+    diff = ratings["pytorch"] - ratings["tensorflow"]
+    points = {
+        "pytorch": round(weight * max(diff, 0), 3),
+        "tensorflow": round(weight * max(-diff, 0), 3),
+    }
+    return CriterionScore(
+        criterion.id, criterion.name, weight, ratings, points, tuple(w.why for w in applied)
+    )
+
+
+def _criterion_reason(kb: KnowledgeBase, criterion: Criterion, cs: CriterionScore) -> Reason | None:
+    favors = max(FRAMEWORKS, key=lambda fw: cs.points[fw])
+    points = cs.points[favors]
+    if points <= 0:
+        return None
+    weight_note = f"weight {cs.weight:g}" + (
+        f": {'; '.join(cs.weighted_by)}" if cs.weighted_by else ""
+    )
+    because = (
+        f"{criterion.name}: {NAMES[favors]} rated {cs.ratings[favors]}/5, "
+        f"{NAMES[_other(favors)]} {cs.ratings[_other(favors)]}/5 ({weight_note})"
+    )
+    return Reason(
+        f"criterion:{criterion.id}",
+        "criterion",
+        favors,
+        points,
+        because,
+        tuple(criterion.claims),
+        tuple(kb.sources_of(criterion.claims)),
+    )
+
+
+def _rule_reason(kb: KnowledgeBase, rule: Rule) -> Reason:
+    return Reason(
+        rule.id,
+        rule.kind,
+        rule.favors,
+        float(rule.points),
+        rule.because.strip(),
+        tuple(rule.claims),
+        tuple(kb.sources_of(rule.claims)),
+    )
+
+
+def _other(framework: str) -> str:
+    return "tensorflow" if framework == "pytorch" else "pytorch"
+
+
+def recommend(
+    kb: KnowledgeBase,
+    answers: Mapping[str, Any],
+    *,
+    measured: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+) -> Recommendation:
+    """Score the answers and work out what would change the verdict."""
+    from advisor.sensitivity import what_would_change  # the one place that re-scores
+
+    facts = Facts(dict(answers), dict(measured or {}), as_of)
+    scored = score(kb, facts)
+    return Recommendation(
+        verdict=scored.verdict,
+        confidence=scored.confidence,
+        scores=scored.scores,
+        answers=dict(answers),
+        reasons=scored.reasons,
+        criteria=scored.criteria,
+        what_would_change=tuple(what_would_change(kb, facts, scored.verdict)),
+        as_of=as_of or dt.date.today(),
+        either_band=kb.settings.either_band,
+        measured=facts.measured,
+    )

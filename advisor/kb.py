@@ -1,0 +1,149 @@
+"""Loading the knowledge base: YAML files -> validated models, with file:line in every error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from advisor import schema
+from advisor.errors import KnowledgeError, UserError
+from advisor.yamlio import YamlDoc, load_file
+from knowledge import KNOWLEDGE_DIR
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything in knowledge/, validated, with indexes by id and the YAML each came from."""
+
+    directory: Path
+    settings: schema.Settings
+    sources: list[schema.Source]
+    claims: list[schema.Claim]
+    questions: list[schema.Question]
+    criteria: list[schema.Criterion]
+    rules: list[schema.Rule]
+    profiles: list[schema.Profile]
+    docs: dict[str, YamlDoc] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def source(self) -> dict[str, schema.Source]:
+        return {s.id: s for s in self.sources}
+
+    @cached_property
+    def claim(self) -> dict[str, schema.Claim]:
+        return {c.id: c for c in self.claims}
+
+    @cached_property
+    def question(self) -> dict[str, schema.Question]:
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def profile(self) -> dict[str, schema.Profile]:
+        return {p.id: p for p in self.profiles}
+
+    def where(self, file: str, *path: str | int) -> str:
+        """`knowledge/rules.yaml:42` for a path inside a file, for error messages."""
+        doc = self.docs.get(file)
+        return doc.where(tuple(path)) if doc else file
+
+    def sources_of(self, claim_ids: list[str]) -> list[str]:
+        """The source ids behind some claims, in first-seen order, with later sources of updates."""
+        seen: dict[str, None] = {}
+        for cid in claim_ids:
+            claim = self.claim.get(cid)
+            if claim:
+                seen[claim.source] = None
+        return list(seen)
+
+
+def load(directory: Path | None = None) -> KnowledgeBase:
+    """Load and validate every KB file; raise KnowledgeError naming file, line and problem."""
+    directory = directory or KNOWLEDGE_DIR
+    docs: dict[str, YamlDoc] = {}
+    parts: dict[str, Any] = {}
+    for name, model in schema.KB_FILES.items():
+        display = _display_name(directory, name)
+        try:
+            doc = load_file(directory / name, what="knowledge base file", name=display)
+        except UserError as exc:
+            raise KnowledgeError(str(exc)) from None
+        docs[name] = doc
+        parts[name] = validate(doc, model, error=KnowledgeError)
+    return KnowledgeBase(
+        directory=directory,
+        settings=parts["settings.yaml"].settings,
+        sources=parts["sources.yaml"].sources,
+        claims=parts["claims.yaml"].claims,
+        questions=parts["questions.yaml"].questions,
+        criteria=parts["criteria.yaml"].criteria,
+        rules=parts["rules.yaml"].rules,
+        profiles=parts["profiles.yaml"].profiles,
+        docs=docs,
+    )
+
+
+def validate(doc: YamlDoc, model: type[BaseModel], *, error: type[UserError]) -> Any:
+    """Validate a YAML document against a model; the error lists each problem at file:line."""
+    if not isinstance(doc.data, dict):
+        raise error(f"expected a mapping at the top, got {type(doc.data).__name__}", where=doc.name)
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise error(format_validation_error(exc, doc)) from None
+
+
+def format_validation_error(exc: ValidationError, doc: YamlDoc, limit: int = 8) -> str:
+    lines = []
+    for err in exc.errors()[:limit]:
+        loc = tuple(err["loc"])
+        dotted = ".".join(map(str, loc)) or "(top)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = f"unknown field; allowed here: {_allowed_fields(exc, loc)}"
+        elif err["type"] == "literal_error":
+            message = f"{message} (got {err.get('input')!r})"
+        lines.append(f"{doc.where(loc)}: {dotted}: {message}")
+    more = len(exc.errors()) - limit
+    if more > 0:
+        lines.append(f"... and {more} more problem(s)")
+    return "\n".join(lines)
+
+
+def _allowed_fields(exc: ValidationError, loc: tuple) -> str:
+    model = _model_at(exc.title, loc[:-1])
+    return ", ".join(model.model_fields) if model else "see `fwadvise kb schema`"
+
+
+def _model_at(title: str, loc: tuple) -> type[BaseModel] | None:
+    """Follow a validation error's location through the schema models to the model there."""
+    model: Any = next((m for m in schema.KB_FILES.values() if m.__name__ == title), None)
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _inner_model(info.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None
+
+
+def _display_name(directory: Path, name: str) -> str:
+    path = directory / name
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,296 @@
+"""`fwadvise kb validate`: what the schema alone cannot check.
+
+References between files resolve; ids are unique; every profile is a valid answer set; every
+rule and weight can fire for some answer set; every option is used by a condition or marked
+neutral with a reason; every quote is found in its source document (when the documents are
+at hand).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.answers import check_value, complete
+from advisor.conditions import Condition, Facts, Test
+from advisor.errors import UserError
+from advisor.kb import KnowledgeBase
+
+MAX_COMBINATIONS = 200_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A condition and where it stands in the knowledge base."""
+
+    file: str
+    path: tuple[str | int, ...]
+    condition: Condition
+
+
+def conditions(kb: KnowledgeBase) -> Iterator[Located]:
+    for i, q in enumerate(kb.questions):
+        if q.ask_when is not None:
+            yield Located("questions.yaml", ("questions", i, "ask_when"), q.ask_when)
+    for i, c in enumerate(kb.criteria):
+        for j, w in enumerate(c.weight.when):
+            yield Located("criteria.yaml", ("criteria", i, "weight", "when", j, "when"), w.when)
+    for i, r in enumerate(kb.rules):
+        yield Located("rules.yaml", ("rules", i, "when"), r.when)
+
+
+def lint(kb: KnowledgeBase, sources_dir: Path | None = None) -> list[Problem]:
+    problems: list[Problem] = []
+    for check in (_unique_ids, _references, _condition_tests, _profiles, _options_used, _can_fire):
+        problems.extend(check(kb))
+    if sources_dir is not None:
+        problems.extend(_quotes(kb, sources_dir))
+    return problems
+
+
+def _unique_ids(kb: KnowledgeBase) -> Iterator[Problem]:
+    for file, key, items in (
+        ("sources.yaml", "sources", kb.sources),
+        ("claims.yaml", "claims", kb.claims),
+        ("questions.yaml", "questions", kb.questions),
+        ("criteria.yaml", "criteria", kb.criteria),
+        ("rules.yaml", "rules", kb.rules),
+        ("profiles.yaml", "profiles", kb.profiles),
+    ):
+        counts = Counter(item.id for item in items)
+        for i, item in enumerate(items):
+            if counts[item.id] > 1:
+                yield Problem(kb.where(file, key, i), f"duplicate id {item.id!r}")
+    for i, q in enumerate(kb.questions):
+        counts = Counter(o.value for o in q.options)
+        for j, o in enumerate(q.options):
+            if counts[o.value] > 1:
+                yield Problem(
+                    kb.where("questions.yaml", "questions", i, "options", j),
+                    f"duplicate option {o.value!r}",
+                )
+
+
+def _references(kb: KnowledgeBase) -> Iterator[Problem]:
+    def claims(file: str, path: tuple, ids: list[str]) -> Iterator[Problem]:
+        for n, cid in enumerate(ids):
+            if cid not in kb.claim:
+                yield Problem(kb.where(file, *path, n), f"unknown claim {cid!r}")
+
+    for i, c in enumerate(kb.claims):
+        if c.source not in kb.source:
+            yield Problem(
+                kb.where("claims.yaml", "claims", i, "source"),
+                f"unknown source {c.source!r}; known: {', '.join(kb.source)}",
+            )
+        if c.update and c.update.source not in kb.source:
+            yield Problem(
+                kb.where("claims.yaml", "claims", i, "update", "source"),
+                f"unknown source {c.update.source!r}",
+            )
+    for i, q in enumerate(kb.questions):
+        yield from claims("questions.yaml", ("questions", i, "claims"), q.claims)
+        try:
+            check_value(q, q.default)
+        except ValueError as exc:
+            yield Problem(kb.where("questions.yaml", "questions", i, "default"), f"default {exc}")
+    for i, c in enumerate(kb.criteria):
+        yield from claims("criteria.yaml", ("criteria", i, "claims"), c.claims)
+    for i, r in enumerate(kb.rules):
+        yield from claims("rules.yaml", ("rules", i, "claims"), r.claims)
+    for i, p in enumerate(kb.profiles):
+        yield from claims("profiles.yaml", ("profiles", i, "claims"), p.claims)
+
+
+def _condition_tests(kb: KnowledgeBase) -> Iterator[Problem]:
+    """Every test names a real question, a value it can take, and an operator that fits it."""
+    for located in conditions(kb):
+        where = kb.where(located.file, *located.path)
+        for test in located.condition.tests():
+            if test.subject != "answer":
+                continue
+            question = kb.question.get(test.key)
+            if question is None:
+                yield Problem(
+                    where, f"unknown question id {test.key!r}; known: {', '.join(kb.question)}"
+                )
+                continue
+            fits = {
+                "many": ("includes", "includes_any", "present"),
+                "one": ("equals", "in", "present"),
+                "yesno": ("equals", "present"),
+            }[question.kind]
+            if test.op not in fits:
+                yield Problem(
+                    where,
+                    f"{test.key} is a {question.kind}-question: "
+                    f"use {', '.join(fits)}, not {test.op}",
+                )
+            allowed = [o.value for o in question.options]
+            for value in test.values():
+                if value not in allowed or type(value) is not type(allowed[0]):
+                    yield Problem(
+                        where,
+                        f"{test.key} has no value {value!r}; valid: {', '.join(map(str, allowed))}",
+                    )
+
+
+def _profiles(kb: KnowledgeBase) -> Iterator[Problem]:
+    for i, p in enumerate(kb.profiles):
+        try:
+            complete(kb, p.answers, origin=kb.where("profiles.yaml", "profiles", i, "answers"))
+        except UserError as exc:
+            yield Problem(kb.where("profiles.yaml", "profiles", i), f"profile {p.id}: {exc}")
+
+
+def _options_used(kb: KnowledgeBase) -> Iterator[Problem]:
+    used: dict[tuple[str, Any], str] = {}
+    for located in conditions(kb):
+        for test in located.condition.tests():
+            if test.subject == "answer":
+                for value in test.values():
+                    used.setdefault((test.key, value), kb.where(located.file, *located.path))
+    for i, q in enumerate(kb.questions):
+        for j, o in enumerate(q.options):
+            where = kb.where("questions.yaml", "questions", i, "options", j)
+            if (q.id, o.value) in used and o.neutral:
+                yield Problem(
+                    where, f"{q.id}={o.value} is marked neutral but {used[(q.id, o.value)]} uses it"
+                )
+            elif (q.id, o.value) not in used and not o.neutral:
+                yield Problem(
+                    where,
+                    f"no rule or weight uses {q.id}={o.value}; "
+                    "use it, or mark it `neutral:` with the reason",
+                )
+
+
+def _can_fire(kb: KnowledgeBase) -> Iterator[Problem]:
+    defaults = complete(kb, {}, origin="defaults")
+    for located in conditions(kb):
+        if located.file == "questions.yaml":
+            continue
+        if not satisfiable(kb, located.condition, defaults):
+            yield Problem(
+                kb.where(located.file, *located.path),
+                "this condition holds for no answer set: it can never fire",
+            )
+
+
+def satisfiable(kb: KnowledgeBase, condition: Condition, defaults: dict[str, Any]) -> bool:
+    """Search the answer sets that differ from the defaults only where the condition looks."""
+    tests = list(condition.tests())
+    domains: dict[tuple[str, str], list[Any]] = {}
+    for test in tests:
+        key = (test.subject, test.key)
+        named = domains.setdefault(key, [])
+        named.extend(v for v in _candidates(kb, test) if v not in named)
+    keys = list(domains)
+    total = 1
+    for key in keys:
+        total *= max(1, len(domains[key]))
+    if total > MAX_COMBINATIONS:
+        return True  # too many to search: assume it can, rather than report a false problem
+    for combo in itertools.product(*(domains[k] for k in keys)):
+        answers, measured, as_of = dict(defaults), {}, None
+        for (subject, key), value in zip(keys, combo, strict=True):
+            if subject == "answer":
+                answers[key] = value
+            elif subject == "measured" and value is not _ABSENT:
+                measured[key] = value
+            elif subject == "date":
+                as_of = value
+        if condition.holds(Facts(answers, measured, as_of)):
+            return True
+    return False
+
+
+_ABSENT = object()
+
+
+def _candidates(kb: KnowledgeBase, test: Test) -> list[Any]:
+    if test.subject == "answer" and test.key in kb.question:
+        q = kb.question[test.key]
+        values = [o.value for o in q.options]
+        if q.kind != "many":
+            return values
+        named = [v for v in test.values() if v in values] or values[:1]
+        subsets = itertools.chain.from_iterable(
+            itertools.combinations(named, n) for n in range(len(named) + 1)
+        )
+        return [list(s) for s in subsets]
+    values: list[Any] = [_ABSENT]
+    for value in test.values():
+        values.append(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values += [value - abs(value) * 0.5 - 1, value + abs(value) * 0.5 + 1]
+        elif isinstance(value, dt.date):
+            values += [value - dt.timedelta(days=1), value + dt.timedelta(days=1)]
+        elif isinstance(value, bool):
+            values.append(not value)
+    return values
+
+
+_QUOTE_CHARS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_MOJIBAKE = {
+    "\u00e2\u20ac\u2122": "'",
+    "\u00e2\u20ac\u0153": '"',
+    "\u00e2\u20ac\u009d": '"',
+    "\u00e2\u20ac": '"',
+}
+
+
+def normalise(text: str) -> str:
+    """The form quotes and sources are compared in: plain quotes, single spaces, lower case."""
+    for bad, good in _MOJIBAKE.items():
+        text = text.replace(bad, good)
+    return re.sub(r"\s+", " ", text.translate(_QUOTE_CHARS)).strip().casefold()
+
+
+def _quotes(kb: KnowledgeBase, sources_dir: Path) -> Iterator[Problem]:
+    texts: dict[str, str] = {}
+    for source in kb.sources:
+        if source.file:
+            path = sources_dir / source.file
+            if not path.is_file():
+                yield Problem(str(path), f"source document of {source.id} not found")
+                continue
+            texts[source.id] = normalise(path.read_text(encoding="utf-8", errors="replace"))
+    for i, claim in enumerate(kb.claims):
+        text = texts.get(claim.source)
+        if text is not None and normalise(claim.quote) not in text:
+            yield Problem(
+                kb.where("claims.yaml", "claims", i, "quote"),
+                f"quote of {claim.id} is not found in {claim.source} "
+                f"({kb.source[claim.source].file})",
+            )
+
+
+def find_sources_dir(start: Path | None = None) -> Path | None:
+    """shared/sources beside the checkout, or FWADVISE_SOURCES; None if neither is there."""
+    import os
+
+    env = os.environ.get("FWADVISE_SOURCES")
+    if env:
+        return Path(env)
+    here = (start or Path.cwd()).resolve()
+    for base in (here, *here.parents, Path(__file__).resolve().parents[1]):
+        for candidate in (base / "shared" / "sources", base.parent / "shared" / "sources"):
+            if (candidate / "README.md").is_file():
+                return candidate
+    return None

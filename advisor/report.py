@@ -1,0 +1,133 @@
+"""Recommendation -> JSON (the contract in shared/DESIGN.md) and Markdown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from advisor.engine import NAMES, Recommendation
+from advisor.kb import KnowledgeBase
+
+VERDICT_NAMES = {**NAMES, "either": "Either"}
+
+
+def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
+    """The JSON recommendation; keys beyond the contract's are additions, never renames."""
+    return {
+        "verdict": rec.verdict,
+        "confidence": rec.confidence,
+        "scores": rec.scores,
+        "answers": rec.answers,
+        "reasons": [
+            {
+                "rule": r.rule,
+                "favors": r.favors,
+                "points": r.points,
+                "because": r.because,
+                "sources": list(r.sources),
+                "kind": r.kind,
+                "quotes": [_quote(kb, cid) for cid in r.claims],
+            }
+            for r in rec.reasons
+        ],
+        "what_would_change": [
+            {"answers": c.answers, "verdict": c.verdict, "confidence": c.confidence}
+            for c in rec.what_would_change
+        ],
+        "evidence": None,
+        "criteria": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "weight": c.weight,
+                "ratings": c.ratings,
+                "points": c.points,
+            }
+            for c in rec.criteria
+        ],
+        "either_band": rec.either_band,
+        "as_of": rec.as_of.isoformat(),
+    }
+
+
+def _quote(kb: KnowledgeBase, claim_id: str) -> dict[str, str]:
+    claim = kb.claim[claim_id]
+    return {"claim": claim.id, "source": claim.source, "quote": claim.quote}
+
+
+def to_json(rec: Recommendation, kb: KnowledgeBase) -> str:
+    return json.dumps(to_dict(rec, kb), indent=2, ensure_ascii=False)
+
+
+def describe_change(answers: dict[str, Any], before: dict[str, Any]) -> str:
+    """`add mobile to deployment_targets; role = industry` for a what-would-change entry."""
+    parts = []
+    for qid, value in answers.items():
+        old = before.get(qid)
+        if isinstance(value, list) and isinstance(old, list):
+            added = [v for v in value if v not in old]
+            removed = [v for v in old if v not in value]
+            parts += [f"add {v} to {qid}" for v in added] + [
+                f"drop {v} from {qid}" for v in removed
+            ]
+        else:
+            parts.append(f"{qid} = {_plain(value)}")
+    return "; ".join(parts)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
+def summary_line(rec: Recommendation) -> str:
+    if rec.verdict == "either":
+        return (
+            f"Either framework: too close to call (confidence {rec.confidence:.2f}, "
+            f"below the {rec.either_band:.2f} band)"
+        )
+    return f"{VERDICT_NAMES[rec.verdict]}, confidence {rec.confidence:.2f}"
+
+
+def to_markdown(rec: Recommendation, kb: KnowledgeBase, *, title: str = "fwadvise") -> str:
+    out = [f"# {title}: {summary_line(rec)}", ""]
+    out += [
+        f"Scores: PyTorch **{rec.scores['pytorch']:g}**, "
+        f"TensorFlow **{rec.scores['tensorflow']:g}** "
+        f"(confidence = |difference| / total; below {rec.either_band:g} the verdict is *either*). "
+        f"Knowledge as of {rec.as_of.isoformat()}.",
+        "",
+        "## Answers",
+        "",
+        *(f"- `{qid}`: {_plain(value)}" for qid, value in rec.answers.items()),
+        "",
+        "## By criterion",
+        "",
+        "| criterion | weight | PyTorch | TensorFlow | points |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for c in rec.criteria:
+        lead = max(c.points, key=lambda fw: c.points[fw])
+        pts = f"{NAMES[lead]} +{c.points[lead]:g}" if c.points[lead] else "-"
+        out.append(
+            f"| {c.name} | {c.weight:g} | {c.ratings['pytorch']}/5 "
+            f"| {c.ratings['tensorflow']}/5 | {pts} |"
+        )
+    out += ["", "## Reasons", ""]
+    for n, r in enumerate(rec.reasons, 1):
+        out.append(f"{n}. **+{r.points:g} {NAMES[r.favors]}**: {r.because}")
+        for cid in r.claims:
+            claim = kb.claim[cid]
+            out.append(f'   > "{claim.quote}" ({claim.source})')
+    out += ["", "## What would change the verdict", ""]
+    if not rec.what_would_change:
+        out.append("No single change or pair of changes to the answers changes the verdict.")
+    for c in rec.what_would_change:
+        out.append(
+            f"- {describe_change(c.answers, rec.answers)} -> "
+            f"**{VERDICT_NAMES[c.verdict]}** ({c.confidence:.2f})"
+        )
+    return "\n".join(out) + "\n"

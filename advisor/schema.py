@@ -1,0 +1,178 @@
+"""Pydantic models of the knowledge base files (knowledge/*.yaml).
+
+These models check shape and types; advisor/lint.py checks what they cannot see alone
+(references between files, unique ids, that every rule can fire).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from advisor.conditions import CONDITION_JSON_SCHEMA, ConditionError, parse_condition
+
+FRAMEWORKS = ("pytorch", "tensorflow")
+Framework = Literal["pytorch", "tensorflow"]
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+
+
+def _to_condition(raw: Any) -> Any:
+    try:
+        return parse_condition(raw)
+    except ConditionError as exc:
+        inside = ".".join(map(str, exc.path))
+        raise ValueError(f"{exc} (at {inside})" if inside else str(exc)) from None
+
+
+ConditionField = Annotated[
+    Any, BeforeValidator(_to_condition), WithJsonSchema(CONDITION_JSON_SCHEMA)
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    id: Id
+    title: str
+    publisher: str
+    date: dt.date = Field(description="when the source said it (publication or last update)")
+    date_note: str | None = Field(None, description="how the date was established, if approximate")
+    file: str | None = Field(None, description="file name under shared/sources/, for the articles")
+    url: str | None = None
+    kind: Literal["article", "later"] = "article"
+
+
+class Update(Strict):
+    """What became of a claim after its source said it."""
+
+    text: str
+    since: dt.date
+    source: Id
+    quote: str | None = None
+
+
+class Claim(Strict):
+    id: Id
+    topic: Id
+    favors: Literal["pytorch", "tensorflow", "neither"]
+    source: Id
+    quote: str = Field(min_length=10)
+    summary: str
+    checked: dt.date | None = None
+    update: Update | None = None
+
+
+class Option(Strict):
+    value: str | bool
+    label: str
+    neutral: str | None = Field(
+        None, description="why no rule uses this value (the lint asks for a reason)"
+    )
+
+
+class Question(Strict):
+    id: Id
+    kind: Literal["one", "many", "yesno"]
+    prompt: str
+    help: str = Field(description="why this matters")
+    claims: list[Id] = Field(default_factory=list, description="claims that say why it matters")
+    default: str | bool | list[str]
+    ask_when: ConditionField | None = None
+    options: list[Option] = Field(min_length=2)
+
+
+class WeightRule(Strict):
+    when: ConditionField
+    add: float
+    why: str
+
+
+class Weight(Strict):
+    base: float = Field(ge=0)
+    when: list[WeightRule] = Field(default_factory=list)
+
+
+class Ratings(Strict):
+    pytorch: int = Field(ge=1, le=5)
+    tensorflow: int = Field(ge=1, le=5)
+
+
+class Criterion(Strict):
+    id: Id
+    name: str
+    description: str
+    ratings: Ratings
+    claims: list[Id] = Field(min_length=1)
+    weight: Weight
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+class Rule(Strict):
+    id: Id
+    when: ConditionField
+    favors: Framework
+    points: float = Field(gt=0)
+    because: str
+    claims: list[Id] = Field(min_length=1)
+    kind: Literal["guidance", "requirement", "measured"] = "guidance"
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+class Profile(Strict):
+    id: Id
+    summary: str
+    assumes: str
+    claims: list[Id] = Field(default_factory=list)
+    answers: dict[str, Any]
+
+
+class Settings(Strict):
+    either_band: float = Field(gt=0, lt=1, description="|margin|/total below this is 'either'")
+    what_would_change_limit: int = Field(20, ge=1)
+    knowledge_date: dt.date = Field(description="when the knowledge base was last reviewed")
+
+
+class SourcesFile(Strict):
+    sources: list[Source]
+
+
+class ClaimsFile(Strict):
+    claims: list[Claim]
+
+
+class QuestionsFile(Strict):
+    questions: list[Question]
+
+
+class CriteriaFile(Strict):
+    criteria: list[Criterion]
+
+
+class RulesFile(Strict):
+    rules: list[Rule]
+
+
+class ProfilesFile(Strict):
+    profiles: list[Profile]
+
+
+class SettingsFile(Strict):
+    settings: Settings
+
+
+# file name -> model; the order is the order they load in
+KB_FILES: dict[str, type[Strict]] = {
+    "settings.yaml": SettingsFile,
+    "sources.yaml": SourcesFile,
+    "claims.yaml": ClaimsFile,
+    "questions.yaml": QuestionsFile,
+    "criteria.yaml": CriteriaFile,
+    "rules.yaml": RulesFile,
+    "profiles.yaml": ProfilesFile,
+}

@@ -1,0 +1,220 @@
+"""The command line: a thin skin over advisor/ (and probes/). `fwadvise --help` lists it all."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from advisor.errors import UserError
+
+if TYPE_CHECKING:  # the engine is imported only when a command needs it (start-up time)
+    from advisor.engine import Recommendation
+    from advisor.kb import KnowledgeBase
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Advice on PyTorch vs TensorFlow for your project, with sources and measurements.",
+)
+kb_app = typer.Typer(help="Inspect and check the knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", "-p", help="A named profile (see `fwadvise profiles`)."),
+]
+AnswersOpt = Annotated[
+    Path | None,
+    typer.Option("--answers", "-a", help="A YAML answers file (question id: value)."),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override one answer: id=value (lists: a,b). Repeatable."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    profile: ProfileOpt = None,
+    answers: AnswersOpt = None,
+    set_: SetOpt = None,
+    format_: FormatOpt = Format.text,
+) -> None:
+    """Without a command: advise for --profile or --answers (a terminal with neither: ask)."""
+    if ctx.invoked_subcommand is not None:
+        if profile or answers or set_:
+            ctx.obj = {"profile": profile, "answers": answers, "set": set_, "format": format_}
+        return
+    if profile is None and answers is None:
+        if set_:
+            raise UserError(
+                "--set overrides the answers of --profile or --answers; give one of them"
+            )
+        raise UserError(
+            "the interactive questionnaire is not available yet; "
+            "use --profile NAME (see `fwadvise profiles`) or --answers FILE"
+        )
+    _advise(profile, answers, set_ or [], format_)
+
+
+@app.command()
+def recommend(
+    ctx: typer.Context,
+    profile: ProfileOpt = None,
+    answers: AnswersOpt = None,
+    set_: SetOpt = None,
+    format_: FormatOpt = Format.text,
+) -> None:
+    """Advise for an answers file and/or a profile, with overrides."""
+    inherited = ctx.obj or {}
+    profile = profile or inherited.get("profile")
+    answers = answers or inherited.get("answers")
+    overrides = [*(inherited.get("set") or []), *(set_ or [])]
+    if profile is None and answers is None:
+        raise UserError("recommend needs --answers FILE or --profile NAME")
+    _advise(profile, answers, overrides, format_)
+
+
+def _advise(
+    profile: str | None, answers_file: Path | None, overrides: list[str], fmt: Format
+) -> None:
+    from advisor import kb as kb_mod
+    from advisor.answers import resolve
+    from advisor.engine import recommend as run
+
+    kb = kb_mod.load()
+    answers = resolve(kb, profile=profile, answers_file=answers_file, overrides=overrides)
+    _emit(run(kb, answers), kb, fmt)
+
+
+def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format) -> None:
+    from advisor import report
+
+    if fmt is Format.json:
+        sys.stdout.write(report.to_json(rec, kb) + "\n")
+    elif fmt is Format.markdown:
+        sys.stdout.write(report.to_markdown(rec, kb))
+    else:
+        from rich.console import Console
+
+        from cli.render import render
+
+        render(Console(highlight=False), rec, kb)
+
+
+@app.command()
+def profiles(format_: FormatOpt = Format.text) -> None:
+    """The named profiles, one line each, with what they assume."""
+    from advisor import kb as kb_mod
+
+    kb = kb_mod.load()
+    if format_ is Format.json:
+        data = [
+            {"id": p.id, "summary": p.summary, "assumes": p.assumes, "answers": p.answers}
+            for p in kb.profiles
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    width = max(len(p.id) for p in kb.profiles)
+    for p in kb.profiles:
+        typer.echo(f"{p.id:<{width}}  {p.summary}")
+        typer.echo(f"{'':<{width}}  assumes: {p.assumes}")
+
+
+@app.command()
+def questions(format_: FormatOpt = Format.text) -> None:
+    """Every question id, its values, default, and why it matters."""
+    from advisor import kb as kb_mod
+    from advisor.answers import describe_values
+
+    kb = kb_mod.load()
+    if format_ is Format.json:
+        data = [q.model_dump(mode="json", exclude={"ask_when"}) for q in kb.questions]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    for q in kb.questions:
+        default = q.default if not isinstance(q.default, bool) else str(q.default).lower()
+        typer.echo(f"{q.id} ({q.kind}): {q.prompt}")
+        typer.echo(f"  values: {describe_values(q)}")
+        typer.echo(f"  default: {default}")
+        if q.ask_when is not None:
+            typer.echo(f"  asked when: {q.ask_when.describe()}")
+        typer.echo(f"  why: {' '.join(q.help.split())}")
+        typer.echo("")
+
+
+@kb_app.command("validate")
+def kb_validate(
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            help="The source documents, to check every quote (default: ../shared/sources)."
+        ),
+    ] = None,
+) -> None:
+    """Lint the knowledge base: references, ids, profiles, reachability, options, quotes."""
+    from advisor import kb as kb_mod
+    from advisor.lint import find_sources_dir, lint
+
+    kb = kb_mod.load()
+    sources_dir = sources or find_sources_dir()
+    if sources is not None and not sources.is_dir():
+        raise UserError(f"--sources {sources}: not a directory")
+    problems = lint(kb, sources_dir)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    counted = (
+        f"{len(kb.sources)} sources, {len(kb.claims)} claims, {len(kb.questions)} questions, "
+        f"{len(kb.criteria)} criteria, {len(kb.rules)} rules, {len(kb.profiles)} profiles"
+    )
+    quotes = (
+        f"quotes checked against {sources_dir}"
+        if sources_dir
+        else "quotes not checked (no sources found)"
+    )
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {counted}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"knowledge base OK: {counted}; {quotes}")
+
+
+@kb_app.command("schema")
+def kb_schema(
+    file: Annotated[str | None, typer.Argument(help="One KB file name, e.g. rules.yaml.")] = None,
+) -> None:
+    """JSON Schema of the knowledge base files, for editors."""
+    from advisor.schema import KB_FILES
+
+    if file is not None and file not in KB_FILES:
+        raise UserError(f"unknown KB file {file!r}; valid: {', '.join(KB_FILES)}")
+    names = [file] if file else list(KB_FILES)
+    schemas = {name: KB_FILES[name].model_json_schema() for name in names}
+    sys.stdout.write(json.dumps(schemas[file] if file else schemas, indent=2) + "\n")
+
+
+def main() -> None:
+    """Console entry point: user errors become one message and exit status 2."""
+    try:
+        app()
+    except UserError as exc:
+        sys.stderr.write(f"fwadvise: error: {exc}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("fwadvise: interrupted\n")
+        sys.exit(130)
