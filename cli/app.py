@@ -35,15 +35,24 @@ class Format(str, Enum):
 
 ProfileOpt = Annotated[
     str | None,
-    typer.Option("--profile", "-p", help="A named profile (see `fwadvise profiles`)."),
+    typer.Option(
+        "--profile", "-p", metavar="NAME", help="A named profile (see `fwadvise profiles`)."
+    ),
 ]
 AnswersOpt = Annotated[
     Path | None,
-    typer.Option("--answers", "-a", help="A YAML answers file (question id: value)."),
+    typer.Option(
+        "--answers", "-a", metavar="FILE", help="A YAML answers file (question id: value)."
+    ),
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", "-s", help="Override one answer: id=value (lists: a,b). Repeatable."),
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="ID=VALUE",
+        help="Override one answer: id=value (lists: a,b). Repeatable.",
+    ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 

@@ -1,0 +1,5 @@
+"""`python -m cli` runs the fwadvise command line."""
+
+from cli.app import main
+
+main()
