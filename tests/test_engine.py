@@ -22,7 +22,9 @@ def test_points_trace_to_reasons(tiny: KnowledgeBase) -> None:
     rec = recommend(tiny, answers(tiny))
     # researcher: ease weight 1 + 1 = 2, gap 2 -> PyTorch 4; deploy weight 0 -> nothing
     assert rec.scores == {"pytorch": 4.0, "tensorflow": 0.0}
-    assert [(r.rule, r.favors, r.points) for r in rec.reasons] == [("criterion:ease", "pytorch", 4.0)]
+    assert [(r.rule, r.favors, r.points) for r in rec.reasons] == [
+        ("criterion:ease", "pytorch", 4.0)
+    ]
     assert rec.reasons[0].sources == ("doc",)
     assert rec.verdict == "pytorch" and rec.confidence == 1.0
     for fw in ("pytorch", "tensorflow"):
@@ -66,7 +68,11 @@ rules:
   - {id: web-tf, when: {answer: targets, includes: web}, favors: tensorflow, points: 2, because: b, claims: [c.deploy]}
   - {id: phone-video, when: {all: [{answer: targets, includes: phone}, {answer: video, equals: true}]}, favors: tensorflow, points: 5, because: b, claims: [c.deploy]}
 """
-    role_neutral = (tiny_dir / "criteria.yaml").read_text().replace("add: 1, why: industry", "add: 0, why: industry")
+    role_neutral = (
+        (tiny_dir / "criteria.yaml")
+        .read_text()
+        .replace("add: 1, why: industry", "add: 0, why: industry")
+    )
     kb = kb_mod.load(write_tiny(tiny_dir, **{"rules.yaml": rules, "criteria.yaml": role_neutral}))
     rec = recommend(kb, answers(kb))
     assert rec.verdict == "pytorch"
