@@ -256,7 +256,9 @@ _MOJIBAKE = {
 
 
 def normalise(text: str) -> str:
-    """The form quotes and sources are compared in: plain quotes, single spaces, lower case."""
+    """The form quotes and sources are compared in: plain quotes, single spaces, lower case,
+    Markdown links and bold markers reduced to their text."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).replace("**", "")
     for bad, good in _MOJIBAKE.items():
         text = text.replace(bad, good)
     return re.sub(r"\s+", " ", text.translate(_QUOTE_CHARS)).strip().casefold()
