@@ -7,7 +7,12 @@ These models check shape and types; advisor/lint.py checks what they cannot see 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Annotated, Any, Literal
+
+# Third-party pydantic plugins (found by scanning every installed package's entry points) cost
+# more start-up time than the whole knowledge base; a command-line run has no use for them.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
