@@ -1,0 +1,110 @@
+"""Each persona of KnowledgeHut (knowledgehut-2023, "Which is Better PyTorch or TensorFlow?")
+gets the advice the document gives it. Each test quotes the sentence it checks."""
+
+from __future__ import annotations
+
+from advisor.answers import resolve
+from advisor.engine import Recommendation, recommend
+from advisor.kb import KnowledgeBase
+
+
+def advise(kb: KnowledgeBase, profile: str, *overrides: str) -> Recommendation:
+    return recommend(kb, resolve(kb, profile=profile, overrides=list(overrides)))
+
+
+def rules(rec: Recommendation) -> set[str]:
+    return {r.rule for r in rec.reasons}
+
+
+def test_researcher_pytorch(kb: KnowledgeBase) -> None:
+    # "So, if you are a researcher, you are certainly using PyTorch; for now, you should
+    #  continue using it."
+    rec = advise(kb, "researcher")
+    assert rec.verdict == "pytorch"
+    assert "researcher-pytorch" in rules(rec)
+
+
+def test_researcher_rl_exception_tensorflow(kb: KnowledgeBase) -> None:
+    # "There are a few known exceptions to this rule, the most important one being that those
+    #  in RL (Reinforcement Learning) should consider using TensorFlow."
+    rec = advise(kb, "rl-researcher")
+    assert rec.verdict == "tensorflow"
+    assert "researcher-rl-tensorflow" in rules(rec)
+    assert "researcher-pytorch" not in rules(rec)  # the exception replaces the rule
+    # and it is the RL answer that makes the difference
+    without = advise(kb, "rl-researcher", "use_cases=computer_vision")
+    assert without.verdict == "pytorch"
+
+
+def test_industry_tensorflow(kb: KnowledgeBase) -> None:
+    # "If your work involves Deep Learning engineering in an industry setting, maybe you're
+    #  using TensorFlow and should probably continue with it for now."
+    rec = advise(kb, "industry")
+    assert rec.verdict == "tensorflow"
+    assert "industry-tensorflow" in rules(rec)
+
+
+def test_industry_sota_exception_moves_toward_pytorch_with_onnx(kb: KnowledgeBase) -> None:
+    # "If you have a good reason, such as a need to access SOTA models that are only available
+    #  in PyTorch, with the recent release of TorchServe, you can consider using PyTorch."
+    base = advise(kb, "industry")
+    rec = advise(kb, "industry", "needs_sota_models=true")
+    margin = lambda r: r.scores["pytorch"] - r.scores["tensorflow"]  # noqa: E731
+    assert margin(rec) > margin(base)
+    sota = next(r for r in rec.reasons if r.rule == "industry-sota-pytorch")
+    assert sota.favors == "pytorch" and "ONNX" in sota.because
+    assert "persona.industry-onnx" in sota.claims
+    # a research-only industry team that needs SOTA models: the exception decides it
+    assert (
+        advise(
+            kb,
+            "industry",
+            "needs_sota_models=true",
+            "deployment_targets=research_only",
+            "production_serving=false",
+            "training_scale=single_device",
+        ).verdict
+        == "pytorch"
+    )
+
+
+def test_iot_tensorflow(kb: KnowledgeBase) -> None:
+    # "In that case, you should be using TensorFlow, given the TFLite + Coral pipeline."
+    rec = advise(kb, "iot-engineer")
+    assert rec.verdict == "tensorflow"
+    assert "iot-tflite-coral" in rules(rec)
+    # even for a researcher profile, an IoT target is a requirement that decides it
+    assert advise(kb, "researcher", "deployment_targets=iot_embedded").verdict == "tensorflow"
+    assert advise(kb, "researcher", "deployment_targets=browser").verdict == "tensorflow"
+
+
+def test_mobile_pytorch_unless_video_or_audio(kb: KnowledgeBase) -> None:
+    # "If you are working on building mobile applications, you can prefer to use PyTorch, given
+    #  the recent release of PyTorch Live, unless you require video or audio input; in that
+    #  case, you should be using TensorFlow."
+    plain = advise(kb, "mobile-developer")
+    assert plain.verdict == "pytorch"
+    assert "mobile-pytorch-live" in rules(plain)
+    media = advise(kb, "mobile-developer", "mobile_media_input=true")
+    assert media.verdict == "tensorflow"
+    assert "mobile-media-tensorflow" in rules(media)
+    assert "mobile-pytorch-live" not in rules(media)
+
+
+def test_beginner_keras_or_fastai(kb: KnowledgeBase) -> None:
+    # "If you're a beginner interested in learning Deep Learning and want to get started
+    #  quickly, you can use Keras (that's part of TensorFlow) or FastAI (a third-party
+    #  high-level API for PyTorch)."
+    rec = advise(kb, "beginner")
+    keras = next(r for r in rec.reasons if r.rule == "beginner-keras")
+    fastai = next(r for r in rec.reasons if r.rule == "beginner-fastai")
+    assert (keras.favors, fastai.favors) == ("tensorflow", "pytorch")
+    assert keras.points == fastai.points  # the document names both, favouring neither
+    assert "persona.beginner" in keras.claims
+
+
+def test_every_reason_cites_a_quoted_source(kb: KnowledgeBase) -> None:
+    for profile in kb.profile:
+        for reason in advise(kb, profile).reasons:
+            assert reason.sources, reason.rule
+            assert all(kb.claim[c].quote for c in reason.claims)
