@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -61,8 +62,13 @@ class KnowledgeBase:
 
 
 def load(directory: Path | None = None) -> KnowledgeBase:
-    """Load and validate every KB file; raise KnowledgeError naming file, line and problem."""
-    directory = directory or KNOWLEDGE_DIR
+    """Load and validate every KB file; raise KnowledgeError naming file, line and problem.
+
+    The directory is `directory`, else $FWADVISE_KNOWLEDGE (for people editing a copy of the
+    knowledge base), else the knowledge/ package shipped with fwadvise.
+    """
+    env = os.environ.get("FWADVISE_KNOWLEDGE")
+    directory = directory or (Path(env) if env else KNOWLEDGE_DIR)
     docs: dict[str, YamlDoc] = {}
     parts: dict[str, Any] = {}
     for name, model in schema.KB_FILES.items():
