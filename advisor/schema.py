@@ -108,7 +108,7 @@ class Ratings(Strict):
 
 class Criterion(Strict):
     id: Id
-    name: str
+    name: str = Field(max_length=26, description="short: it labels a bar in 80 columns")
     description: str
     ratings: Ratings
     claims: list[Id] = Field(min_length=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from advisor.engine import NAMES, Recommendation
@@ -40,16 +41,16 @@ def _criteria(console: Console, rec: Recommendation) -> None:
     console.print(
         Text("\nBy criterion", style="bold") + Text("  (weight x rating gap)", style="dim")
     )
-    shown = [c for c in rec.criteria if c.weight > 0]
+    shown = sorted((c for c in rec.criteria if c.weight > 0), key=lambda c: -max(c.points.values()))
     scale = max((max(c.points.values()) for c in shown), default=0) or 1.0
-    for c in sorted(shown, key=lambda c: -max(c.points.values())):
+    for c in shown:
         lead = max(c.points, key=lambda fw: c.points[fw])
         points = c.points[lead]
-        who = NAMES[lead] if points else "tie"
-        line = Text(f"  {c.name[:24]:<24} w{c.weight:<3g} ")
-        line += bar(points, scale, lead, width=16)
-        line += Text(
-            f" {who} +{points:g}" if points else " tie", style=COLORS[lead] if points else "dim"
+        line = Text(f"  {c.name:<26} w{c.weight:<4g}") + bar(points, scale, lead, width=16)
+        line += (
+            Text(f" {NAMES[lead]} +{points:g}", style=COLORS[lead])
+            if points
+            else Text(" tie", style="dim")
         )
         console.print(line)
     unweighted = len(rec.criteria) - len(shown)
@@ -60,16 +61,25 @@ def _criteria(console: Console, rec: Recommendation) -> None:
 
 
 def _reasons(console: Console, rec: Recommendation, kb: KnowledgeBase, top: int) -> None:
-    console.print(Text("\nTop reasons", style="bold"))
+    console.print(
+        Text("\nTop reasons", style="bold")
+        + Text("  (one quote each; all in --format markdown)", style="dim")
+    )
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
     for n, r in enumerate(rec.reasons[:top], 1):
-        head = Text(f"{n:>2}. ") + Text(f"+{r.points:g} {NAMES[r.favors]}", style=COLORS[r.favors])
-        console.print(head + Text(f"  {r.because}"))
-        for cid in r.claims[:2]:
-            claim = kb.claim[cid]
-            console.print(
-                Text(f'     "{claim.quote}" ', style="italic")
-                + Text(f"[{claim.source}]", style="dim")
+        cell = Text(r.because)
+        if r.claims:
+            claim = kb.claim[r.claims[0]]
+            cell += Text(f'\n"{claim.quote}" ', style="italic") + Text(
+                f"[{claim.source}]", style="dim"
             )
+        grid.add_row(
+            f"{n}.", Text(f"+{r.points:g} {NAMES[r.favors]}", style=COLORS[r.favors]), cell
+        )
+    console.print(grid)
     rest = len(rec.reasons) - top
     if rest > 0:
         console.print(
