@@ -95,6 +95,14 @@ class Test:
     def describe(self) -> str:
         return f"{self.key} {self.op} {self.operand!r}"
 
+    def to_data(self) -> dict[str, Any]:
+        operand = self.operand
+        if isinstance(operand, tuple):
+            operand = list(operand)
+        elif isinstance(operand, dt.date):
+            operand = operand.isoformat()
+        return {self.subject: self.key, self.op: operand}
+
 
 @dataclass(frozen=True)
 class All:
@@ -109,6 +117,9 @@ class All:
 
     def describe(self) -> str:
         return " and ".join(_wrap(item) for item in self.items)
+
+    def to_data(self) -> dict[str, Any]:
+        return {"all": [item.to_data() for item in self.items]}
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,9 @@ class AnyOf:
     def describe(self) -> str:
         return " or ".join(_wrap(item) for item in self.items)
 
+    def to_data(self) -> dict[str, Any]:
+        return {"any": [item.to_data() for item in self.items]}
+
 
 @dataclass(frozen=True)
 class Not:
@@ -138,6 +152,9 @@ class Not:
 
     def describe(self) -> str:
         return f"not {_wrap(self.item)}"
+
+    def to_data(self) -> dict[str, Any]:
+        return {"not": self.item.to_data()}
 
 
 Condition = Union[Test, All, AnyOf, Not]  # noqa: UP007 - a runtime alias used in isinstance-free code

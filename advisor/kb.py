@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from advisor import schema
+from advisor import snapshot as snapshots
 from advisor.errors import KnowledgeError, UserError
-from advisor.yamlio import YamlDoc, load_file
+from advisor.yamlio import YamlDoc, parse, read_text
 from knowledge import KNOWLEDGE_DIR
 
 
@@ -61,24 +62,28 @@ class KnowledgeBase:
         return list(seen)
 
 
-def load(directory: Path | None = None) -> KnowledgeBase:
+def load(directory: Path | None = None, *, snapshot: bool = True) -> KnowledgeBase:
     """Load and validate every KB file; raise KnowledgeError naming file, line and problem.
 
     The directory is `directory`, else $FWADVISE_KNOWLEDGE (for people editing a copy of the
-    knowledge base), else the knowledge/ package shipped with fwadvise.
+    knowledge base), else the knowledge/ package shipped with fwadvise. A knowledge base that
+    validated once is kept as a JSON snapshot (advisor/snapshot.py) and reloaded from it while
+    neither its files nor the schema change; `snapshot=False` always parses and validates
+    (the lint needs the YAML's line numbers).
     """
     env = os.environ.get("FWADVISE_KNOWLEDGE")
     directory = directory or (Path(env) if env else KNOWLEDGE_DIR)
+    texts = {name: _read(directory, name) for name in schema.KB_FILES}
+    key = snapshots.key(texts) if snapshot else None
+    parts = snapshots.read(key) if key else None
     docs: dict[str, YamlDoc] = {}
-    parts: dict[str, Any] = {}
-    for name, model in schema.KB_FILES.items():
-        display = _display_name(directory, name)
-        try:
-            doc = load_file(directory / name, what="knowledge base file", name=display)
-        except UserError as exc:
-            raise KnowledgeError(str(exc)) from None
-        docs[name] = doc
-        parts[name] = validate(doc, model, error=KnowledgeError)
+    if parts is None:
+        parts = {}
+        for name, model in schema.KB_FILES.items():
+            docs[name] = _parse(directory, name, texts[name])
+            parts[name] = validate(docs[name], model, error=KnowledgeError)
+        if key:
+            snapshots.write(key, parts)
     return KnowledgeBase(
         directory=directory,
         settings=parts["settings.yaml"].settings,
@@ -90,6 +95,20 @@ def load(directory: Path | None = None) -> KnowledgeBase:
         profiles=parts["profiles.yaml"].profiles,
         docs=docs,
     )
+
+
+def _read(directory: Path, name: str) -> str:
+    try:
+        return read_text(directory / name, what="knowledge base file")
+    except UserError as exc:
+        raise KnowledgeError(str(exc)) from None
+
+
+def _parse(directory: Path, name: str, text: str) -> YamlDoc:
+    try:
+        return parse(text, _display_name(directory, name))
+    except UserError as exc:
+        raise KnowledgeError(str(exc)) from None
 
 
 def validate(doc: YamlDoc, model: type[BaseModel], *, error: type[UserError]) -> Any:

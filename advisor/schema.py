@@ -37,7 +37,9 @@ ConditionField = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built on first validation, so a run that loads the knowledge
+    # base from its validated snapshot (advisor/kb.py) never pays for building them
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(Strict):

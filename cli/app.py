@@ -181,7 +181,7 @@ def kb_validate(
     from advisor import kb as kb_mod
     from advisor.lint import find_sources_dir, lint
 
-    kb = kb_mod.load()
+    kb = kb_mod.load(snapshot=False)  # the lint needs the YAML's line numbers
     sources_dir = sources or find_sources_dir()
     if sources is not None and not sources.is_dir():
         raise UserError(f"--sources {sources}: not a directory")

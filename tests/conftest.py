@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,9 @@ import pytest
 from advisor import kb as kb_mod
 from advisor.kb import KnowledgeBase
 from knowledge import KNOWLEDGE_DIR
+
+# keep the knowledge-base snapshots of this test run (and its subprocesses) out of ~/.cache
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fwadvise-test-cache-")
 
 TINY = {
     "settings.yaml": """
