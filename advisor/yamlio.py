@@ -13,11 +13,6 @@ import yaml
 
 from advisor.errors import UserError
 
-try:  # libyaml is several times faster; fall back to the pure-Python loader
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 MAX_BYTES = 2 * 1024 * 1024  # no legitimate answers file or KB file comes near this
 
 Path_ = tuple[str | int, ...]
@@ -77,7 +72,7 @@ def parse(text: str, name: str) -> YamlDoc:
     """Parse one YAML document; errors name the file and line."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise UserError(f"document is larger than {MAX_BYTES} bytes", where=name)
-    loader = _Loader(text)
+    loader = _safe_loader()(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -102,6 +97,16 @@ def parse(text: str, name: str) -> YamlDoc:
     doc = YamlDoc(name, data)
     _record_lines(node, (), doc.lines, name)
     return doc
+
+
+def _safe_loader() -> type:
+    """libyaml's safe loader (several times faster), else PyYAML's own; imported on first use."""
+    try:
+        from yaml import CSafeLoader
+
+        return CSafeLoader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        return yaml.SafeLoader
 
 
 def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], name: str) -> None:
