@@ -1,9 +1,14 @@
-"""Terminal rendering of a recommendation with rich: fits 80 columns, honours NO_COLOR."""
+"""Terminal rendering of a recommendation with rich: fits 80 columns, honours NO_COLOR.
+
+The lines are laid out here (textwrap, hanging indents) and handed to rich in one print:
+rich's own layout engine costs more start-up time than the whole recommendation.
+"""
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from advisor.engine import NAMES, Recommendation
@@ -11,6 +16,7 @@ from advisor.kb import KnowledgeBase
 from advisor.report import VERDICT_NAMES, describe_change, summary_line
 
 COLORS = {"pytorch": "red", "tensorflow": "dark_orange", "either": "cyan"}
+WIDTH = 80
 BAR = 30
 
 
@@ -20,27 +26,31 @@ def bar(value: float, scale: float, framework: str, width: int = BAR) -> Text:
 
 
 def render(console: Console, rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> None:
-    verdict_style = f"bold {COLORS[rec.verdict]}"
-    console.print(Text("Verdict: ", style="bold") + Text(summary_line(rec), style=verdict_style))
+    lines = [*_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top), *_changes(rec, kb)]
+    console.print(Text("\n").join(lines), soft_wrap=True)
+
+
+def _verdict(rec: Recommendation) -> list[Text]:
+    lines = [
+        Text("Verdict: ", style="bold")
+        + Text(summary_line(rec), style=f"bold {COLORS[rec.verdict]}")
+    ]
     scale = max(rec.scores.values()) or 1.0
     for fw in ("pytorch", "tensorflow"):
-        line = Text(f"  {NAMES[fw]:<11}") + bar(rec.scores[fw], scale, fw)
-        console.print(line + Text(f" {rec.scores[fw]:6.1f}"))
-    console.print(
-        Text(
-            f"  confidence = |difference| / total points; below {rec.either_band:.2f}: either.",
-            style="dim",
+        lines.append(
+            Text(f"  {NAMES[fw]:<11}")
+            + bar(rec.scores[fw], scale, fw)
+            + Text(f" {rec.scores[fw]:6.1f}")
         )
-    )
-    _criteria(console, rec)
-    _reasons(console, rec, kb, top)
-    _changes(console, rec, kb)
+    band = f"  confidence = |difference| / total points; below {rec.either_band:.2f}: either."
+    return [*lines, Text(band, style="dim")]
 
 
-def _criteria(console: Console, rec: Recommendation) -> None:
-    console.print(
-        Text("\nBy criterion", style="bold") + Text("  (weight x rating gap)", style="dim")
-    )
+def _criteria(rec: Recommendation) -> list[Text]:
+    lines = [
+        Text(""),
+        Text("By criterion", style="bold") + Text("  (weight x rating gap)", style="dim"),
+    ]
     shown = sorted((c for c in rec.criteria if c.weight > 0), key=lambda c: -max(c.points.values()))
     scale = max((max(c.points.values()) for c in shown), default=0) or 1.0
     for c in shown:
@@ -52,49 +62,53 @@ def _criteria(console: Console, rec: Recommendation) -> None:
             if points
             else Text(" tie", style="dim")
         )
-        console.print(line)
+        lines.append(line)
     unweighted = len(rec.criteria) - len(shown)
     if unweighted:
-        console.print(
+        lines.append(
             Text(f"  ({unweighted} criteria carry no weight for these answers)", style="dim")
         )
+    return lines
 
 
-def _reasons(console: Console, rec: Recommendation, kb: KnowledgeBase, top: int) -> None:
-    console.print(
-        Text("\nTop reasons", style="bold")
-        + Text("  (one quote each; all in --format markdown)", style="dim")
-    )
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1)
-    for n, r in enumerate(rec.reasons[:top], 1):
-        cell = Text(r.because)
+def _reasons(rec: Recommendation, kb: KnowledgeBase, top: int) -> list[Text]:
+    lines = [
+        Text(""),
+        Text("Top reasons", style="bold")
+        + Text("  (one quote each; all in --format markdown)", style="dim"),
+    ]
+    shown = rec.reasons[:top]
+    labels = [f"+{r.points:g} {NAMES[r.favors]}" for r in shown]
+    indent = " " * (5 + max(map(len, labels), default=0))
+    for n, (r, label) in enumerate(zip(shown, labels, strict=True), 1):
+        body = textwrap.wrap(r.because, WIDTH - len(indent))
+        lines.append(
+            Text(f"{n:>2}. ")
+            + Text(label.ljust(len(indent) - 5), style=COLORS[r.favors])
+            + Text(" " + body[0])
+        )
+        lines += [Text(indent + part) for part in body[1:]]
         if r.claims:
             claim = kb.claim[r.claims[0]]
-            cell += Text(f'\n"{claim.quote}" ', style="italic") + Text(
-                f"[{claim.source}]", style="dim"
-            )
-        grid.add_row(
-            f"{n}.", Text(f"+{r.points:g} {NAMES[r.favors]}", style=COLORS[r.favors]), cell
-        )
-    console.print(grid)
+            quoted = textwrap.wrap(f'"{claim.quote}" [{claim.source}]', WIDTH - len(indent))
+            lines += [Text(indent + part, style="italic") for part in quoted]
     rest = len(rec.reasons) - top
     if rest > 0:
-        console.print(
+        lines.append(
             Text(f"    ... {rest} more (--format markdown or json lists them all)", style="dim")
         )
+    return lines
 
 
-def _changes(console: Console, rec: Recommendation, kb: KnowledgeBase) -> None:
-    console.print(Text("\nWhat would change the verdict", style="bold"))
+def _changes(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
+    lines = [Text(""), Text("What would change the verdict", style="bold")]
     changes = rec.what_would_change
     if not changes:
-        console.print("  No single change or pair of changes to the answers changes it.")
+        lines.append(Text("  No single change or pair of changes to the answers changes it."))
     limit = kb.settings.what_would_change_limit
     for c in changes[:limit]:
         target = Text(f"{VERDICT_NAMES[c.verdict]} ({c.confidence:.2f})", style=COLORS[c.verdict])
-        console.print(Text(f"  • {describe_change(c.answers, rec.answers)} → ") + target)
+        lines.append(Text(f"  • {describe_change(c.answers, rec.answers)} → ") + target)
     if len(changes) > limit:
-        console.print(Text(f"  ... {len(changes) - limit} more in --format json", style="dim"))
+        lines.append(Text(f"  ... {len(changes) - limit} more in --format json", style="dim"))
+    return lines
