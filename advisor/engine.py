@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from advisor.conditions import Facts
@@ -19,6 +19,17 @@ from advisor.kb import KnowledgeBase
 from advisor.schema import FRAMEWORKS, Criterion, Rule
 
 NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+
+
+@dataclass(frozen=True)
+class Aged:
+    """A claim a reason rests on that has changed since its source said it."""
+
+    claim: str
+    said: dt.date
+    text: str
+    since: dt.date
+    source: str
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,18 @@ class Reason:
     because: str
     claims: tuple[str, ...]
     sources: tuple[str, ...]
+    aged: tuple[Aged, ...] = ()
+
+
+@dataclass(frozen=True)
+class Retired:
+    """Advice the documents gave for these answers that no longer holds on the as-of date."""
+
+    rule: str
+    favors: str
+    because: str
+    until: dt.date
+    aged: tuple[Aged, ...]
 
 
 @dataclass(frozen=True)
@@ -72,24 +95,40 @@ class Recommendation:
     as_of: dt.date
     either_band: float
     measured: Mapping[str, Any] = field(default_factory=dict)
+    documents_date: dt.date | None = None
+    documents_verdict: str | None = None  # the verdict as of the documents, where it differs
+    retired: tuple[Retired, ...] = ()
 
 
 def active(item: Criterion | Rule, on: dt.date | None) -> bool:
-    """Whether a criterion or rule is in force on a date (None: today's knowledge)."""
-    if on is None:
-        return item.valid_until is None
+    """Whether a criterion or rule is in force on a date (None: today)."""
+    on = on or dt.date.today()
     if item.valid_from and on < item.valid_from:
         return False
     return not (item.valid_until and on >= item.valid_until)
 
 
+def aged(
+    kb: KnowledgeBase, claim_ids: tuple[str, ...] | list[str], on: dt.date | None
+) -> tuple[Aged, ...]:
+    """The claims among these whose update had happened by `on` (None: today)."""
+    on = on or dt.date.today()
+    found = []
+    for cid in claim_ids:
+        claim = kb.claim.get(cid)
+        update = claim.update if claim else None
+        if claim and update and update.since <= on:
+            said = kb.source[claim.source].date
+            found.append(Aged(cid, said, update.text.strip(), update.since, update.source))
+    return tuple(found)
+
+
 def score(kb: KnowledgeBase, facts: Facts) -> Scored:
     in_force = [c for c in kb.criteria if active(c, facts.as_of)]
     criteria = tuple(_criterion_score(c, facts) for c in in_force)
-    reasons = [_criterion_reason(kb, c, cs) for c, cs in zip(in_force, criteria, strict=True)]
-    reasons += [
-        _rule_reason(kb, r) for r in kb.rules if active(r, facts.as_of) and r.when.holds(facts)
-    ]
+    on = facts.as_of
+    reasons = [_criterion_reason(kb, c, cs, on) for c, cs in zip(in_force, criteria, strict=True)]
+    reasons += [_rule_reason(kb, r, on) for r in kb.rules if active(r, on) and r.when.holds(facts)]
     kept = sorted((r for r in reasons if r is not None), key=lambda r: (-r.points, r.rule))
     totals = {fw: round(sum(r.points for r in kept if r.favors == fw), 3) for fw in FRAMEWORKS}
     verdict, confidence = decide(totals, kb.settings.either_band)
@@ -122,7 +161,9 @@ def _criterion_score(criterion: Criterion, facts: Facts) -> CriterionScore:
     )
 
 
-def _criterion_reason(kb: KnowledgeBase, criterion: Criterion, cs: CriterionScore) -> Reason | None:
+def _criterion_reason(
+    kb: KnowledgeBase, criterion: Criterion, cs: CriterionScore, on: dt.date | None
+) -> Reason | None:
     favors = max(FRAMEWORKS, key=lambda fw: cs.points[fw])
     points = cs.points[favors]
     if points <= 0:
@@ -142,10 +183,11 @@ def _criterion_reason(kb: KnowledgeBase, criterion: Criterion, cs: CriterionScor
         because,
         tuple(criterion.claims),
         tuple(kb.sources_of(criterion.claims)),
+        aged(kb, criterion.claims, on),
     )
 
 
-def _rule_reason(kb: KnowledgeBase, rule: Rule) -> Reason:
+def _rule_reason(kb: KnowledgeBase, rule: Rule, on: dt.date | None) -> Reason:
     return Reason(
         rule.id,
         rule.kind,
@@ -154,6 +196,7 @@ def _rule_reason(kb: KnowledgeBase, rule: Rule) -> Reason:
         rule.because.strip(),
         tuple(rule.claims),
         tuple(kb.sources_of(rule.claims)),
+        aged(kb, rule.claims, on),
     )
 
 
@@ -168,11 +211,18 @@ def recommend(
     measured: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
 ) -> Recommendation:
-    """Score the answers and work out what would change the verdict."""
+    """Score the answers as the knowledge stood on `as_of` (default today), say what would
+    change the verdict, and where today's advice differs from the documents' own."""
     from advisor.sensitivity import what_would_change  # the one place that re-scores
 
+    as_of = as_of or dt.date.today()
     facts = Facts(dict(answers), dict(measured or {}), as_of)
     scored = score(kb, facts)
+    documents_date = kb.documents_date
+    documents_verdict = None
+    if as_of > documents_date:
+        then = score(kb, replace(facts, as_of=documents_date))
+        documents_verdict = then.verdict if then.verdict != scored.verdict else None
     return Recommendation(
         verdict=scored.verdict,
         confidence=scored.confidence,
@@ -181,7 +231,20 @@ def recommend(
         reasons=scored.reasons,
         criteria=scored.criteria,
         what_would_change=tuple(what_would_change(kb, facts, scored.verdict)),
-        as_of=as_of or dt.date.today(),
+        as_of=as_of,
         either_band=kb.settings.either_band,
         measured=facts.measured,
+        documents_date=documents_date,
+        documents_verdict=documents_verdict,
+        retired=retired_rules(kb, facts),
+    )
+
+
+def retired_rules(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:
+    """Rules that fire for these answers but had been retired by the as-of date."""
+    on = facts.as_of or dt.date.today()
+    return tuple(
+        Retired(r.id, r.favors, r.because.strip(), r.valid_until, aged(kb, r.claims, on))
+        for r in kb.rules
+        if r.valid_until and r.valid_until <= on and r.when.holds(facts)
     )

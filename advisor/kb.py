@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,16 @@ class KnowledgeBase:
     @cached_property
     def profile(self) -> dict[str, schema.Profile]:
         return {p.id: p for p in self.profiles}
+
+    @cached_property
+    def documents_date(self) -> dt.date:
+        """The date of the newest of the encoded articles: the documents' own 'as of'."""
+        return max(s.date for s in self.sources if s.kind == "article")
+
+    @cached_property
+    def newest_check(self) -> dt.date | None:
+        checked = [c.checked for c in self.claims if c.checked]
+        return max(checked) if checked else None
 
     def where(self, file: str, *path: str | int) -> str:
         """`knowledge/rules.yaml:42` for a path inside a file, for error messages."""
