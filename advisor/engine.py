@@ -98,6 +98,7 @@ class Recommendation:
     documents_date: dt.date | None = None
     documents_verdict: str | None = None  # the verdict as of the documents, where it differs
     retired: tuple[Retired, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def active(item: Criterion | Rule, on: dt.date | None) -> bool:
@@ -237,7 +238,24 @@ def recommend(
         documents_date=documents_date,
         documents_verdict=documents_verdict,
         retired=retired_rules(kb, facts),
+        warnings=tuple(w for w in (staleness(kb, dt.date.today()),) if w),
     )
+
+
+STALE_AFTER_DAYS = 365
+
+
+def staleness(kb: KnowledgeBase, today: dt.date) -> str | None:
+    """A warning when the knowledge was last checked against public sources over a year ago."""
+    newest = kb.newest_check
+    if newest is None:
+        return "no claim in the knowledge base has been checked against current sources"
+    if (today - newest).days > STALE_AFTER_DAYS:
+        return (
+            f"the knowledge was last checked on {newest.isoformat()}, more than 12 months ago: "
+            "the advice may be out of date"
+        )
+    return None
 
 
 def retired_rules(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor.engine import NAMES, Recommendation
+from advisor.engine import NAMES, Aged, Recommendation
 from advisor.kb import KnowledgeBase
 
 VERDICT_NAMES = {**NAMES, "either": "Either"}
@@ -27,6 +27,7 @@ def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
                 "sources": list(r.sources),
                 "kind": r.kind,
                 "quotes": [_quote(kb, cid) for cid in r.claims],
+                "aged": [_aged(a) for a in r.aged],
             }
             for r in rec.reasons
         ],
@@ -47,6 +48,31 @@ def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
         ],
         "either_band": rec.either_band,
         "as_of": rec.as_of.isoformat(),
+        "documents": {
+            "date": rec.documents_date.isoformat() if rec.documents_date else None,
+            "verdict_differs": rec.documents_verdict,
+            "retired": [
+                {
+                    "rule": r.rule,
+                    "favors": r.favors,
+                    "because": r.because,
+                    "until": r.until.isoformat(),
+                    "aged": [_aged(a) for a in r.aged],
+                }
+                for r in rec.retired
+            ],
+        },
+        "warnings": list(rec.warnings),
+    }
+
+
+def _aged(a: Aged) -> dict[str, str]:
+    return {
+        "claim": a.claim,
+        "said": a.said.isoformat(),
+        "now": a.text,
+        "since": a.since.isoformat(),
+        "source": a.source,
     }
 
 
@@ -92,8 +118,45 @@ def summary_line(rec: Recommendation) -> str:
     return f"{VERDICT_NAMES[rec.verdict]}, confidence {rec.confidence:.2f}"
 
 
+def changed_lines(rec: Recommendation) -> list[str]:
+    """What has changed since the documents, as plain sentences (shared by every format)."""
+    lines = []
+    if rec.documents_verdict:
+        lines.append(
+            f"The documents (as of {rec.documents_date}) advised "
+            f"{VERDICT_NAMES[rec.documents_verdict]} for these answers; as of {rec.as_of} "
+            f"the advice is {VERDICT_NAMES[rec.verdict]}."
+        )
+    for r in rec.retired:
+        lines.append(f"The documents recommend {NAMES[r.favors]} for this because: {r.because}")
+        lines += [f"  Since {a.since}: {a.text} ({a.source})" for a in r.aged]
+    seen = set()
+    for reason in rec.reasons:
+        for a in reason.aged:
+            if a.claim not in seen:
+                seen.add(a.claim)
+                lines.append(
+                    f"A reason rests on a claim of {a.said.year} ({a.claim}); "
+                    f"since {a.since}: {a.text} ({a.source})"
+                )
+    return lines
+
+
+def _changed_markdown(rec: Recommendation) -> list[str]:
+    lines = changed_lines(rec)
+    if not lines:
+        return []
+    return [
+        "",
+        "## What has changed since the documents",
+        "",
+        *(f"- {line.strip()}" for line in lines),
+    ]
+
+
 def to_markdown(rec: Recommendation, kb: KnowledgeBase, *, title: str = "fwadvise") -> str:
     out = [f"# {title}: {summary_line(rec)}", ""]
+    out += [f"> **Warning:** {w}" for w in rec.warnings] + ([""] if rec.warnings else [])
     out += [
         f"Scores: PyTorch **{rec.scores['pytorch']:g}**, "
         f"TensorFlow **{rec.scores['tensorflow']:g}** "
@@ -122,6 +185,7 @@ def to_markdown(rec: Recommendation, kb: KnowledgeBase, *, title: str = "fwadvis
         for cid in r.claims:
             claim = kb.claim[cid]
             out.append(f'   > "{claim.quote}" ({claim.source})')
+    out += _changed_markdown(rec)
     out += ["", "## What would change the verdict", ""]
     if not rec.what_would_change:
         out.append("No single change or pair of changes to the answers changes the verdict.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from enum import Enum
@@ -55,6 +56,14 @@ SetOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Advise with the knowledge as it stood on this date (default: today).",
+    ),
+]
 
 
 @app.callback(invoke_without_command=True)
@@ -64,11 +73,11 @@ def main_callback(
     answers: AnswersOpt = None,
     set_: SetOpt = None,
     format_: FormatOpt = Format.text,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Without a command: advise for --profile or --answers (a terminal with neither: ask)."""
     if ctx.invoked_subcommand is not None:
-        if profile or answers or set_:
-            ctx.obj = {"profile": profile, "answers": answers, "set": set_, "format": format_}
+        ctx.obj = {"profile": profile, "answers": answers, "set": set_, "as_of": as_of}
         return
     if profile is None and answers is None:
         if set_:
@@ -79,7 +88,7 @@ def main_callback(
             "the interactive questionnaire is not available yet; "
             "use --profile NAME (see `fwadvise profiles`) or --answers FILE"
         )
-    _advise(profile, answers, set_ or [], format_)
+    _advise(profile, answers, set_ or [], format_, as_of)
 
 
 @app.command()
@@ -89,6 +98,7 @@ def recommend(
     answers: AnswersOpt = None,
     set_: SetOpt = None,
     format_: FormatOpt = Format.text,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Advise for an answers file and/or a profile, with overrides."""
     inherited = ctx.obj or {}
@@ -97,19 +107,33 @@ def recommend(
     overrides = [*(inherited.get("set") or []), *(set_ or [])]
     if profile is None and answers is None:
         raise UserError("recommend needs --answers FILE or --profile NAME")
-    _advise(profile, answers, overrides, format_)
+    _advise(profile, answers, overrides, format_, as_of or inherited.get("as_of"))
 
 
 def _advise(
-    profile: str | None, answers_file: Path | None, overrides: list[str], fmt: Format
+    profile: str | None,
+    answers_file: Path | None,
+    overrides: list[str],
+    fmt: Format,
+    as_of: str | None,
 ) -> None:
     from advisor import kb as kb_mod
     from advisor.answers import resolve
     from advisor.engine import recommend as run
 
+    on = _date(as_of)
     kb = kb_mod.load()
     answers = resolve(kb, profile=profile, answers_file=answers_file, overrides=overrides)
-    _emit(run(kb, answers), kb, fmt)
+    _emit(run(kb, answers, as_of=on), kb, fmt)
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--as-of {text!r}: not a date; give YYYY-MM-DD, e.g. 2024-06-01") from None
 
 
 def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format) -> None:
@@ -215,6 +239,25 @@ def kb_schema(
     names = [file] if file else list(KB_FILES)
     schemas = {name: KB_FILES[name].model_json_schema() for name in names}
     sys.stdout.write(json.dumps(schemas[file] if file else schemas, indent=2) + "\n")
+
+
+@kb_app.command("claims")
+def kb_claims(
+    aged_only: Annotated[
+        bool, typer.Option("--aged", help="Only claims that no longer hold.")
+    ] = False,
+    format_: FormatOpt = Format.text,
+) -> None:
+    """Every claim of the knowledge base: its source and date, and what has changed since."""
+    from advisor import kb as kb_mod
+    from advisor.claims import claim_records, claims_text
+
+    kb = kb_mod.load()
+    records = [r for r in claim_records(kb) if r["status"] == "aged" or not aged_only]
+    if format_ is Format.json:
+        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(claims_text(records, markdown=format_ is Format.markdown))
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from advisor.engine import NAMES, Recommendation
 from advisor.kb import KnowledgeBase
-from advisor.report import VERDICT_NAMES, describe_change, summary_line
+from advisor.report import VERDICT_NAMES, changed_lines, describe_change, summary_line
 
 COLORS = {"pytorch": "red", "tensorflow": "dark_orange", "either": "cyan"}
 WIDTH = 80
@@ -26,7 +26,8 @@ def bar(value: float, scale: float, framework: str, width: int = BAR) -> Text:
 
 
 def render(console: Console, rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> None:
-    lines = [*_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top), *_changes(rec, kb)]
+    lines = [*_warnings(rec), *_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top)]
+    lines += [*_since(rec), *_changes(rec, kb)]
     console.print(Text("\n").join(lines), soft_wrap=True)
 
 
@@ -97,6 +98,24 @@ def _reasons(rec: Recommendation, kb: KnowledgeBase, top: int) -> list[Text]:
         lines.append(
             Text(f"    ... {rest} more (--format markdown or json lists them all)", style="dim")
         )
+    return lines
+
+
+def _warnings(rec: Recommendation) -> list[Text]:
+    return [Text(f"Warning: {w}", style="bold yellow") for w in rec.warnings]
+
+
+def _since(rec: Recommendation) -> list[Text]:
+    changed = changed_lines(rec)
+    if not changed:
+        return []
+    lines = [Text(""), Text("What has changed since the documents", style="bold")]
+    for line in changed:
+        indent = "    " if line.startswith("  ") else "  "
+        wrapped = textwrap.wrap(line.strip(), WIDTH - len(indent) - 2)
+        lines += [
+            Text(indent + ("• " if i == 0 else "  ") + part) for i, part in enumerate(wrapped)
+        ]
     return lines
 
 
