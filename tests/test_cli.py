@@ -206,3 +206,20 @@ def test_recommendation_path_imports_no_framework() -> None:
     }
     assert not imported & {"torch", "tensorflow"}
     assert "typer" in imported  # the check sees imports at all
+
+
+def test_as_of_invalid_date_is_a_clear_error() -> None:
+    done = run("--profile", "researcher", "--as-of", "2024-13-01")
+    assert done.returncode == 2
+    assert "--as-of '2024-13-01': not a date; give YYYY-MM-DD" in done.stderr
+
+
+def test_kb_claims_json_lists_every_claim_with_dates() -> None:
+    done = run("kb", "claims", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    records = json.loads(done.stdout)
+    assert len(records) >= 100
+    for record in records:
+        assert set(record) >= {"id", "text", "sources", "status", "checked", "update"}
+        assert record["status"] in ("current", "aged")
+        assert (record["update"] is None) == (record["status"] == "current")
