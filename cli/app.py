@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import textwrap
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -184,11 +185,24 @@ def questions(format_: FormatOpt = Format.text) -> None:
     for q in kb.questions:
         default = q.default if not isinstance(q.default, bool) else str(q.default).lower()
         typer.echo(f"{q.id} ({q.kind}): {q.prompt}")
-        typer.echo(f"  values: {describe_values(q)}")
+        typer.echo(
+            textwrap.fill(
+                f"values: {describe_values(q)}", 78, initial_indent="  ", subsequent_indent="    "
+            )
+        )
         typer.echo(f"  default: {default}")
         if q.ask_when is not None:
             typer.echo(f"  asked when: {q.ask_when.describe()}")
-        typer.echo(f"  why: {' '.join(q.help.split())}")
+        typer.echo(
+            textwrap.fill(
+                f"why: {' '.join(q.help.split())}",
+                78,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+        )
+        if q.claims:
+            typer.echo(f"  sources: {', '.join(kb.sources_of(q.claims))}")
         typer.echo("")
 
 
