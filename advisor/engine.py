@@ -136,6 +136,19 @@ def score(kb: KnowledgeBase, facts: Facts) -> Scored:
     return Scored(verdict, confidence, totals, tuple(kept), criteria)
 
 
+def totals(kb: KnowledgeBase, facts: Facts) -> dict[str, float]:
+    """The two scores alone, without building reasons: for re-scoring many answer sets."""
+    sums = dict.fromkeys(FRAMEWORKS, 0.0)
+    for criterion in kb.criteria:
+        if active(criterion, facts.as_of):
+            for fw, points in _criterion_score(criterion, facts).points.items():
+                sums[fw] += points
+    for rule in kb.rules:
+        if active(rule, facts.as_of) and rule.when.holds(facts):
+            sums[rule.favors] += rule.points
+    return {fw: round(value, 3) for fw, value in sums.items()}
+
+
 def decide(totals: Mapping[str, float], band: float) -> tuple[str, float]:
     """Verdict and confidence from the two scores: confidence = |P - T| / (P + T)."""
     pytorch, tensorflow = totals["pytorch"], totals["tensorflow"]

@@ -13,7 +13,7 @@ from itertools import combinations
 from typing import Any
 
 from advisor.conditions import Facts
-from advisor.engine import Change, score
+from advisor.engine import Change, decide, totals
 from advisor.kb import KnowledgeBase
 
 Edit = tuple[str, Any]  # (question id, the value it sets, or for many-questions the value toggled)
@@ -58,11 +58,10 @@ def _flips(
         change = apply(kb, answers, edits)
         if len(change) == 0 or sum(_size(answers, q, v) for q, v in change.items()) < len(edits):
             continue  # a no-op, or a pair that collapses to a single change
-        scored = score(kb, replace(facts, answers={**answers, **change}))
-        if scored.verdict != verdict:
-            found.setdefault(
-                repr(sorted(change.items())), Change(change, scored.verdict, scored.confidence)
-            )
+        scores = totals(kb, replace(facts, answers={**answers, **change}))
+        new_verdict, confidence = decide(scores, kb.settings.either_band)
+        if new_verdict != verdict:
+            found.setdefault(repr(sorted(change.items())), Change(change, new_verdict, confidence))
     return sorted(found.values(), key=lambda c: (-c.confidence, repr(sorted(c.answers.items()))))
 
 

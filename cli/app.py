@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import textwrap
 from enum import Enum
@@ -144,12 +145,16 @@ def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format) -> None:
         sys.stdout.write(report.to_json(rec, kb) + "\n")
     elif fmt is Format.markdown:
         sys.stdout.write(report.to_markdown(rec, kb))
-    else:
+    elif sys.stdout.isatty() or os.environ.get("FORCE_COLOR"):
         from rich.console import Console
 
         from cli.render import render
 
         render(Console(highlight=False), rec, kb)
+    else:  # a pipe or a file: plain lines, without starting rich's console machinery
+        from cli.render import plain
+
+        sys.stdout.write(plain(rec, kb))
 
 
 @app.command()

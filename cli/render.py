@@ -7,13 +7,16 @@ rich's own layout engine costs more start-up time than the whole recommendation.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.text import Text
 
 from advisor.engine import NAMES, Recommendation
 from advisor.kb import KnowledgeBase
 from advisor.report import VERDICT_NAMES, changed_lines, describe_change, summary_line
+
+if TYPE_CHECKING:  # rich.console is imported only when a terminal is drawn to
+    from rich.console import Console
 
 COLORS = {"pytorch": "red", "tensorflow": "dark_orange", "either": "cyan"}
 WIDTH = 80
@@ -25,10 +28,18 @@ def bar(value: float, scale: float, framework: str, width: int = BAR) -> Text:
     return Text("█" * filled, style=COLORS[framework]) + Text("░" * (width - filled), style="dim")
 
 
-def render(console: Console, rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> None:
+def layout(rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> list[Text]:
     lines = [*_warnings(rec), *_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top)]
-    lines += [*_since(rec), *_changes(rec, kb)]
-    console.print(Text("\n").join(lines), soft_wrap=True)
+    return [*lines, *_since(rec), *_changes(rec, kb)]
+
+
+def render(console: Console, rec: Recommendation, kb: KnowledgeBase) -> None:
+    console.print(Text("\n").join(layout(rec, kb)), soft_wrap=True)
+
+
+def plain(rec: Recommendation, kb: KnowledgeBase) -> str:
+    """The same lines without styles: what rich itself would write to a pipe."""
+    return "\n".join(line.plain for line in layout(rec, kb)) + "\n"
 
 
 def _verdict(rec: Recommendation) -> list[Text]:
