@@ -46,6 +46,7 @@ class Facts:
     answers: Mapping[str, Any]
     measured: Mapping[str, Any] = field(default_factory=dict)
     as_of: dt.date | None = None
+    documents_only: bool = False  # the documents' own view: no later update applies
 
     def get(self, subject: str, key: str) -> Any:
         if subject == "answer":

@@ -101,9 +101,12 @@ class Recommendation:
     warnings: tuple[str, ...] = ()
 
 
-def active(item: Criterion | Rule, on: dt.date | None) -> bool:
-    """Whether a criterion or rule is in force on a date (None: today)."""
-    on = on or dt.date.today()
+def active(item: Criterion | Rule, facts: Facts) -> bool:
+    """Whether a criterion or rule is in force on the facts' date (None: today), or, for the
+    documents' own view, whether it comes from the documents (not from a later source)."""
+    if facts.documents_only:
+        return item.valid_from is None
+    on = facts.as_of or dt.date.today()
     if item.valid_from and on < item.valid_from:
         return False
     return not (item.valid_until and on >= item.valid_until)
@@ -125,11 +128,13 @@ def aged(
 
 
 def score(kb: KnowledgeBase, facts: Facts) -> Scored:
-    in_force = [c for c in kb.criteria if active(c, facts.as_of)]
+    in_force = [c for c in kb.criteria if active(c, facts)]
     criteria = tuple(_criterion_score(c, facts) for c in in_force)
     on = facts.as_of
     reasons = [_criterion_reason(kb, c, cs, on) for c, cs in zip(in_force, criteria, strict=True)]
-    reasons += [_rule_reason(kb, r, on) for r in kb.rules if active(r, on) and r.when.holds(facts)]
+    reasons += [
+        _rule_reason(kb, r, on) for r in kb.rules if active(r, facts) and r.when.holds(facts)
+    ]
     kept = sorted((r for r in reasons if r is not None), key=lambda r: (-r.points, r.rule))
     totals = {fw: round(sum(r.points for r in kept if r.favors == fw), 3) for fw in FRAMEWORKS}
     verdict, confidence = decide(totals, kb.settings.either_band)
@@ -140,11 +145,11 @@ def totals(kb: KnowledgeBase, facts: Facts) -> dict[str, float]:
     """The two scores alone, without building reasons: for re-scoring many answer sets."""
     sums = dict.fromkeys(FRAMEWORKS, 0.0)
     for criterion in kb.criteria:
-        if active(criterion, facts.as_of):
+        if active(criterion, facts):
             for fw, points in _criterion_score(criterion, facts).points.items():
                 sums[fw] += points
     for rule in kb.rules:
-        if active(rule, facts.as_of) and rule.when.holds(facts):
+        if active(rule, facts) and rule.when.holds(facts):
             sums[rule.favors] += rule.points
     return {fw: round(value, 3) for fw, value in sums.items()}
 
@@ -232,11 +237,8 @@ def recommend(
     as_of = as_of or dt.date.today()
     facts = Facts(dict(answers), dict(measured or {}), as_of)
     scored = score(kb, facts)
-    documents_date = kb.documents_date
-    documents_verdict = None
-    if as_of > documents_date:
-        then = score(kb, replace(facts, as_of=documents_date))
-        documents_verdict = then.verdict if then.verdict != scored.verdict else None
+    documents = decide(totals(kb, replace(facts, documents_only=True)), kb.settings.either_band)[0]
+    documents_verdict = documents if documents != scored.verdict else None
     return Recommendation(
         verdict=scored.verdict,
         confidence=scored.confidence,
@@ -248,7 +250,7 @@ def recommend(
         as_of=as_of,
         either_band=kb.settings.either_band,
         measured=facts.measured,
-        documents_date=documents_date,
+        documents_date=kb.documents_date,
         documents_verdict=documents_verdict,
         retired=retired_rules(kb, facts),
         warnings=tuple(w for w in (staleness(kb, dt.date.today()),) if w),

@@ -129,7 +129,8 @@ def changed_lines(rec: Recommendation) -> list[str]:
         )
     for r in rec.retired:
         lines.append(f"The documents recommend {NAMES[r.favors]} for this because: {r.because}")
-        lines += [f"  Since {a.since}: {a.text} ({a.source})" for a in r.aged]
+        updates = dict.fromkeys((a.since, a.text, a.source) for a in r.aged)
+        lines += [f"  Since {since}: {text} ({source})" for since, text, source in updates]
     seen = set()
     for reason in rec.reasons:
         for a in reason.aged:

@@ -138,7 +138,11 @@ def _changes(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
     limit = kb.settings.what_would_change_limit
     for c in changes[:limit]:
         target = Text(f"{VERDICT_NAMES[c.verdict]} ({c.confidence:.2f})", style=COLORS[c.verdict])
-        lines.append(Text(f"  • {describe_change(c.answers, rec.answers)} → ") + target)
+        wrapped = textwrap.wrap(describe_change(c.answers, rec.answers) + " →", WIDTH - 4)
+        wrapped = [("  • " if i == 0 else "    ") + part for i, part in enumerate(wrapped)]
+        if len(wrapped[-1]) + 1 + len(target) > WIDTH:
+            wrapped.append("   ")
+        lines += [Text(part) for part in wrapped[:-1]] + [Text(wrapped[-1] + " ") + target]
     if len(changes) > limit:
         lines.append(Text(f"  ... {len(changes) - limit} more in --format json", style="dim"))
     return lines

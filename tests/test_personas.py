@@ -1,15 +1,22 @@
 """Each persona of KnowledgeHut (knowledgehut-2023, "Which is Better PyTorch or TensorFlow?")
-gets the advice the document gives it. Each test quotes the sentence it checks."""
+gets the advice the document gives it, as of the document's date (later updates change some of
+it: tests/test_dated.py and the last tests here). Each test quotes the sentence it checks."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from advisor.answers import resolve
 from advisor.engine import Recommendation, recommend
 from advisor.kb import KnowledgeBase
 
+DOCUMENT_DATE = dt.date(2023, 7, 1)  # knowledgehut-2023, as sources.yaml dates it
 
-def advise(kb: KnowledgeBase, profile: str, *overrides: str) -> Recommendation:
-    return recommend(kb, resolve(kb, profile=profile, overrides=list(overrides)))
+
+def advise(
+    kb: KnowledgeBase, profile: str, *overrides: str, on: dt.date = DOCUMENT_DATE
+) -> Recommendation:
+    return recommend(kb, resolve(kb, profile=profile, overrides=list(overrides)), as_of=on)
 
 
 def rules(rec: Recommendation) -> set[str]:
@@ -108,3 +115,23 @@ def test_every_reason_cites_a_quoted_source(kb: KnowledgeBase) -> None:
         for reason in advise(kb, profile).reasons:
             assert reason.sources, reason.rule
             assert all(kb.claim[c].quote for c in reason.claims)
+
+
+TODAY = dt.date(2026, 11, 21)
+
+
+def test_today_rl_no_longer_points_to_tensorflow_and_says_so(kb: KnowledgeBase) -> None:
+    rec = advise(kb, "rl-researcher", on=TODAY)
+    assert rec.verdict == "pytorch"
+    assert rec.documents_verdict == "tensorflow"  # the documents' own advice, kept and shown
+    retired = {r.rule: r for r in rec.retired}
+    assert "researcher-rl-tensorflow" in retired
+    assert any(a.source == "tf-agents-releases" for a in retired["researcher-rl-tensorflow"].aged)
+
+
+def test_today_iot_and_mobile_rest_on_later_sources(kb: KnowledgeBase) -> None:
+    iot = advise(kb, "iot-engineer", on=TODAY)
+    assert iot.verdict == "tensorflow"
+    assert "iot-litert" in rules(iot) and "iot-tflite-coral" not in rules(iot)
+    mobile = advise(kb, "mobile-developer", on=TODAY)
+    assert "mobile-executorch" in rules(mobile) and "mobile-pytorch-live" not in rules(mobile)
