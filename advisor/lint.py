@@ -56,7 +56,16 @@ def conditions(kb: KnowledgeBase) -> Iterator[Located]:
 
 def lint(kb: KnowledgeBase, sources_dir: Path | None = None) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_unique_ids, _references, _condition_tests, _profiles, _options_used, _can_fire):
+    checks = (
+        _unique_ids,
+        _references,
+        _dates,
+        _condition_tests,
+        _profiles,
+        _options_used,
+        _can_fire,
+    )
+    for check in checks:
         problems.extend(check(kb))
     if sources_dir is not None:
         problems.extend(_quotes(kb, sources_dir))
@@ -115,6 +124,41 @@ def _references(kb: KnowledgeBase) -> Iterator[Problem]:
         yield from claims("rules.yaml", ("rules", i, "claims"), r.claims)
     for i, p in enumerate(kb.profiles):
         yield from claims("profiles.yaml", ("profiles", i, "claims"), p.claims)
+
+
+def _dates(kb: KnowledgeBase) -> Iterator[Problem]:
+    """Every claim is dated (by its source); later sources say where to read them; an update
+    is dated after what it updates was first true, and the knowledge is not checked in the future."""
+    for i, source in enumerate(kb.sources):
+        if source.kind == "later" and not source.url:
+            yield Problem(
+                kb.where("sources.yaml", "sources", i), f"later source {source.id} needs a url"
+            )
+    for i, claim in enumerate(kb.claims):
+        where = kb.where("claims.yaml", "claims", i)
+        if (
+            claim.checked and claim.checked < kb.source[claim.source].date
+            if claim.source in kb.source
+            else False
+        ):
+            yield Problem(
+                where, f"{claim.id} is checked ({claim.checked}) before its source said it"
+            )
+        if claim.update and claim.update.source in kb.source:
+            later = kb.source[claim.update.source]
+            if later.kind != "later":
+                yield Problem(where, f"{claim.id}: an update cites a later source, not {later.id}")
+            if claim.checked is None:
+                yield Problem(where, f"{claim.id} has an update but no `checked` date")
+    for file, key, items in (
+        ("criteria.yaml", "criteria", kb.criteria),
+        ("rules.yaml", "rules", kb.rules),
+    ):
+        for i, item in enumerate(items):
+            if item.valid_from and item.valid_until and item.valid_until <= item.valid_from:
+                yield Problem(
+                    kb.where(file, key, i), f"{item.id}: valid_until is not after valid_from"
+                )
 
 
 def _condition_tests(kb: KnowledgeBase) -> Iterator[Problem]:

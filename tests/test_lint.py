@@ -186,3 +186,19 @@ def test_kb_validate_cli_reports_and_fails(kb_copy: Path) -> None:
     )
     assert done.returncode == 1
     assert "unknown claim 'iot.nope'" in done.stderr
+
+
+def test_dates_are_linted(kb_copy: Path) -> None:
+    edit(kb_copy / "sources.yaml", "    url: https://pypi.org/rss/project/tf-agents/releases.xml\n", "")
+    edit(kb_copy / "rules.yaml", "valid_from: 2024-05-14", "valid_from: 2024-05-14\n    valid_until: 2024-01-01")
+    found = problems(kb_copy)
+    assert any("later source tf-agents-releases needs a url" in p for p in found)
+    assert any("iot-litert: valid_until is not after valid_from" in p for p in found)
+
+
+def test_every_claim_has_a_date_and_a_source() -> None:
+    kb = kb_mod.load()
+    for claim in kb.claims:
+        assert kb.source[claim.source].date  # dated by its source
+        if claim.update:
+            assert claim.checked and kb.source[claim.update.source].url
