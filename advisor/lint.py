@@ -127,8 +127,8 @@ def _references(kb: KnowledgeBase) -> Iterator[Problem]:
 
 
 def _dates(kb: KnowledgeBase) -> Iterator[Problem]:
-    """Every claim is dated (by its source); later sources say where to read them; an update
-    is dated after what it updates was first true, and the knowledge is not checked in the future."""
+    """Every claim is dated (by its source), later sources have an address, an updated claim
+    says when it was checked, and date ranges are ordered."""
     for i, source in enumerate(kb.sources):
         if source.kind == "later" and not source.url:
             yield Problem(
@@ -136,11 +136,8 @@ def _dates(kb: KnowledgeBase) -> Iterator[Problem]:
             )
     for i, claim in enumerate(kb.claims):
         where = kb.where("claims.yaml", "claims", i)
-        if (
-            claim.checked and claim.checked < kb.source[claim.source].date
-            if claim.source in kb.source
-            else False
-        ):
+        said = kb.source[claim.source].date if claim.source in kb.source else None
+        if claim.checked and said and claim.checked < said:
             yield Problem(
                 where, f"{claim.id} is checked ({claim.checked}) before its source said it"
             )
