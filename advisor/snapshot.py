@@ -16,6 +16,8 @@ import os
 import tempfile
 import types
 import typing
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -79,29 +81,45 @@ def _dump(value: Any) -> Any:
 
 def build(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     """Rebuild a model from its JSON without validating it again."""
-    values = {}
-    for name, info in model.model_fields.items():
-        if name in data:
-            values[name] = _value(info.annotation, info.metadata, data[name])
+    values = {name: convert(data[name]) for name, convert in _plan(model) if name in data}
     return model.model_construct(**values)
 
 
-def _value(annotation: Any, metadata: list[Any], raw: Any) -> Any:
-    if raw is None:
-        return None
+Convert = Callable[[Any], Any]
+
+
+@cache
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, Convert], ...]:
+    """How to rebuild each field of a model: worked out once per model, not once per value."""
+    return tuple(
+        (name, _converter(info.annotation, list(info.metadata)))
+        for name, info in model.model_fields.items()
+    )
+
+
+def _converter(annotation: Any, metadata: list[Any]) -> Convert:
     if any(getattr(m, "func", None) is schema._to_condition for m in metadata):
-        return parse_condition(raw)
+        return _optional(parse_condition)
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _value(args[0], [*metadata, *args[1:]], raw)
+        return _converter(args[0], [*metadata, *args[1:]])
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
-        return _value(inner[0], metadata, raw) if len(inner) == 1 else raw
+        return _optional(_converter(inner[0], metadata)) if len(inner) == 1 else _same
     if origin is list:
-        return [_value(args[0], [], item) for item in raw]
+        item = _converter(args[0], [])
+        return lambda raw: [item(v) for v in raw]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return build(annotation, raw)
+        return _optional(lambda raw: build(annotation, raw))
     if annotation is dt.date:
-        return dt.date.fromisoformat(raw)
+        return _optional(dt.date.fromisoformat)
+    return _same
+
+
+def _same(raw: Any) -> Any:
     return raw
+
+
+def _optional(convert: Convert) -> Convert:
+    return lambda raw: None if raw is None else convert(raw)
