@@ -1,0 +1,149 @@
+"""PyTorch against TensorFlow, workload by workload, from an evidence document.
+
+    for c in compare(load_evidence("evidence.json")):
+        c.ratio      # pytorch median / tensorflow median: below 1 means PyTorch was faster
+        c.clear      # the 95% interval [c.ci_low, c.ci_high] leaves out 1
+
+Pure Python: no framework, no numpy. The interval is a seeded bootstrap over the raw samples
+(`samples_s`), so the same evidence always gives the same answer; rows without raw samples (a
+hand-written file) fall back to a normal approximation from median, IQR and repeats.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from probes.stats import RatioInterval, bootstrap_ratio, normal_ratio
+
+PAIR = ("pytorch", "tensorflow")
+MIN_SAMPLES = 3  # fewer raw samples than this give no interval (import time has one)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    workload: str
+    mode: str
+    device: str
+    ratio: float | None  # pytorch_median_s / tensorflow_median_s
+    ci_low: float | None
+    ci_high: float | None
+    clear: bool  # a difference the interval supports; False also when there is no interval
+    faster: str | None  # the clearly faster framework, or None
+    pytorch_median_s: float | None = None
+    tensorflow_median_s: float | None = None
+    method: str | None = None  # bootstrap | normal | None (no interval)
+    reliable: bool = False  # both rows met the harness's spread target
+    unavailable: dict[str, str] = field(default_factory=dict)  # framework -> why no figure
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        """One phrase for a person: which is faster by how much, or no clear difference."""
+        if self.unavailable:
+            return "not comparable: " + "; ".join(f"{k}: {v}" for k, v in self.unavailable.items())
+        if self.ratio is None:
+            return "not comparable"
+        if not self.clear:
+            return "no clear difference"
+        factor = 1 / self.ratio if self.ratio < 1 else self.ratio
+        return f"{self.faster} {factor:.2f}x faster"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "verdict": self.verdict}
+
+
+def _rows(evidence: Any) -> list[dict[str, Any]]:
+    if hasattr(evidence, "model_dump"):  # probes.evidence.Evidence
+        evidence = evidence.model_dump()
+    if not isinstance(evidence, Mapping):
+        raise TypeError("compare() needs an evidence document (dict or Evidence)")
+    return list(evidence.get("results") or [])
+
+
+def _key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    params = json.dumps(row.get("params") or {}, sort_keys=True)
+    return (row["workload"], row["mode"], row.get("device") or "cpu", params)
+
+
+def _interval(a: dict[str, Any], b: dict[str, Any]) -> tuple[RatioInterval | None, str | None]:
+    samples_a, samples_b = a.get("samples_s") or [], b.get("samples_s") or []
+    if len(samples_a) >= MIN_SAMPLES and len(samples_b) >= MIN_SAMPLES:
+        return bootstrap_ratio(samples_a, samples_b), "bootstrap"
+    repeats_a, repeats_b = a.get("repeats") or 0, b.get("repeats") or 0
+    if (
+        min(repeats_a, repeats_b) >= MIN_SAMPLES
+        and a.get("iqr_s") is not None
+        and b.get("iqr_s") is not None
+    ):
+        interval = normal_ratio(
+            a["median_s"], a["iqr_s"], repeats_a, b["median_s"], b["iqr_s"], repeats_b
+        )
+        return interval, "normal"
+    return None, None
+
+
+def _measured(row: dict[str, Any] | None) -> bool:
+    return row is not None and not row.get("error") and bool(row.get("median_s"))
+
+
+def compare_pair(pt: dict[str, Any] | None, tf: dict[str, Any] | None) -> Comparison:
+    """One comparison from the PyTorch and TensorFlow rows of the same task (either may fail)."""
+    some = pt or tf
+    assert some is not None
+    base = {
+        "workload": some["workload"],
+        "mode": some["mode"],
+        "device": some.get("device") or "cpu",
+    }
+    base["params"] = dict(some.get("params") or {})
+    unavailable = {
+        name: (row.get("error") if row else "no result") or "no timing"
+        for name, row in zip(PAIR, (pt, tf), strict=True)
+        if not _measured(row)
+    }
+    if unavailable:
+        return Comparison(
+            **base,
+            ratio=None,
+            ci_low=None,
+            ci_high=None,
+            clear=False,
+            faster=None,
+            unavailable=unavailable,
+        )
+    assert pt is not None and tf is not None
+    interval, method = _interval(pt, tf)
+    ratio = pt["median_s"] / tf["median_s"]
+    clear = interval is not None and interval.clear
+    return Comparison(
+        **base,
+        ratio=ratio,
+        ci_low=interval.low if interval else None,
+        ci_high=interval.high if interval else None,
+        clear=clear,
+        faster=("pytorch" if ratio < 1 else "tensorflow") if clear else None,
+        pytorch_median_s=pt["median_s"],
+        tensorflow_median_s=tf["median_s"],
+        method=method,
+        reliable=bool(pt.get("reliable", True) and tf.get("reliable", True)),
+    )
+
+
+def compare(evidence: Any) -> list[Comparison]:
+    """Every task that both frameworks were asked to run, in the evidence's order.
+
+    A task that only one framework has (TFLite, torch.export) is not a comparison and is left
+    out; one where a framework failed or was unavailable is kept, with `unavailable` saying why.
+    """
+    by_key: dict[tuple[str, str, str, str], dict[str, dict[str, Any]]] = {}
+    for row in _rows(evidence):
+        if row.get("framework") in PAIR:
+            by_key.setdefault(_key(row), {})[row["framework"]] = row
+    return [
+        compare_pair(pair.get("pytorch"), pair.get("tensorflow"))
+        for pair in by_key.values()
+        if len(pair) == 2
+    ]

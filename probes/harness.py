@@ -1,0 +1,182 @@
+"""The worker's side of the harness: run one task through probes/stats.py into one evidence row.
+
+Shared by both framework backends (probes/wl_torch.py, probes/wl_tf.py); imports no framework.
+Kept apart from probes/worker.py because that module runs as __main__, and classes defined there
+would exist twice (once as __main__.Skipped, once as probes.worker.Skipped).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from probes import suite as suite_mod
+from probes.stats import Budget, measure
+
+DEPLOY_MODES = ("tflite", "export", "onnx")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A task ready to time: fn does one step; `work` units of work per call."""
+
+    fn: Callable[[], object]
+    work: float
+    unit: str
+    per_call: bool = False  # every call is a sample (latency, p90)
+    extra: dict[str, Any] = field(default_factory=dict)  # more row fields (compile cache state)
+
+
+class Backend(Protocol):
+    framework: str
+    device: str
+    threads: dict[str, int]
+
+    def info(self) -> dict[str, Any]: ...
+    def sync(self) -> Callable[[], None] | None: ...
+    def prepare(self, task: suite_mod.Task) -> Prepared: ...
+    def deploy(self, task: suite_mod.Task, budget: Budget) -> dict[str, Any]: ...
+    def reset_device_peak(self) -> None: ...
+    def device_peak_mb(self) -> float | None: ...
+
+
+class Skipped(Exception):
+    """A task that cannot run here for a known reason (no bf16, no onnx): a skipped row."""
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+_STATUS = Path("/proc/self/status")
+
+
+def _status_kb(field_name: str) -> float | None:
+    try:
+        for line in _STATUS.read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_rss_peak() -> bool:
+    """Reset the process's RSS high-water mark (Linux >= 4.0), so the next peak is this task's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def rss_mb() -> float | None:
+    kb = _status_kb("VmRSS")
+    return round(kb / 1024, 1) if kb is not None else None
+
+
+def rss_peak_mb() -> float | None:
+    kb = _status_kb("VmHWM")
+    if kb is None:  # not Linux: the whole-process peak (cannot be reset)
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+    return round(kb / 1024, 1)
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an error row; out-of-memory errors say so first."""
+    text = (str(exc).strip().splitlines() or [""])[0][:300]
+    message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, MemoryError) or "out of memory" in text.lower():
+        return f"out of memory: {message}"
+    return message
+
+
+def budget_for(suite: str, per_call: bool) -> Budget:
+    limits = suite_mod.BUDGETS[suite]
+    if per_call:
+        return Budget(
+            max_time_s=limits["latency_max_time_s"],
+            max_repeats=limits["max_repeats"] * 20,
+            min_repeats=20,
+            warmup=5,
+            per_call=True,
+        )
+    return Budget(max_time_s=limits["max_time_s"], max_repeats=limits["max_repeats"])
+
+
+def base_row(framework: str, backend_device: str, task: suite_mod.Task) -> dict[str, Any]:
+    return {
+        "workload": task.workload,
+        "framework": framework,
+        "device": backend_device,
+        "mode": task.mode,
+        "params": dict(task.params),
+    }
+
+
+def run_task(
+    backend: Backend, task: suite_mod.Task, suite: str, before: Callable[[], None]
+) -> dict[str, Any]:
+    """Measure one task; any exception becomes the row's error (faults cost only their row)."""
+    row = base_row(backend.framework, backend.device, task)
+    row["threads"] = backend.threads
+    row["memory_baseline_mb"] = rss_mb()
+    reset_rss_peak()
+    backend.reset_device_peak()
+    try:
+        before()
+        if task.mode in DEPLOY_MODES:
+            row.update(backend.deploy(task, budget_for(suite, per_call=True)))
+        else:
+            prepared = backend.prepare(task)
+            result = measure(prepared.fn, budget_for(suite, prepared.per_call), backend.sync())
+            row.update(result.summary())
+            row["throughput"] = prepared.work / result.median_s
+            row["unit"] = prepared.unit
+            row.update(prepared.extra)
+    except Skipped as exc:
+        row["error"] = f"skipped: {exc}"
+        row["skipped"] = True
+    except Exception as exc:  # MemoryError and framework OOM errors included
+        row["error"] = describe(exc)
+        row["traceback"] = traceback.format_exc(limit=-3)[-2000:]
+    if "error" not in row:
+        device_peak = backend.device_peak_mb()
+        row["peak_rss_mb"] = rss_peak_mb()
+        row["peak_memory_mb"] = device_peak if device_peak is not None else row["peak_rss_mb"]
+    return row
+
+
+def deployed(
+    call: Callable[[], Any],
+    expected: Any,
+    budget: Budget,
+    size_bytes: int,
+    convert_s: float,
+    runtime: str,
+) -> dict[str, Any]:
+    """Row fields for a deployed model: checked against the framework's output, then timed."""
+    import numpy as np
+
+    got = np.asarray(call())
+    diff = float(np.max(np.abs(got - expected)))
+    if not diff <= 1e-3 * max(1.0, float(np.max(np.abs(expected)))):  # also catches NaN
+        raise RuntimeError(f"{runtime}: output differs from the framework's by {diff:.3g}")
+    result = measure(call, budget)
+    return {
+        **result.summary(),
+        "throughput": 1.0 / result.median_s,
+        "unit": "inferences/s",
+        "size_bytes": size_bytes,
+        "convert_s": convert_s,
+        "max_abs_diff": diff,
+        "runtime": runtime,
+    }

@@ -1,0 +1,370 @@
+"""The parent side: start one worker per framework, collect rows, turn every fault into rows.
+
+    evidence = run_probes(suite="quick", frameworks=("pytorch", "tensorflow"))
+
+The parent never imports torch or tensorflow. Each worker runs in its own session (so Ctrl-C at the
+terminal reaches only the parent, which then stops the worker and keeps what finished), writes
+protocol lines to a file (probes/protocol.py) and its chatter to a log file whose tail explains a
+crash. Every task the plan expected gets a row: measured, or an error saying why not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from probes import suite as suite_mod
+from probes.compare import compare
+from probes.detect import detect_hardware, fingerprint, usable_cores
+from probes.protocol import Reader
+
+SCHEMA_VERSION = 1
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEOUT_S = {"quick": 120.0, "full": 1200.0}
+POLL_S = 0.05
+
+
+class Progress:
+    """Callbacks the runner makes as work proceeds; subclass and override what you show."""
+
+    def plan(self, total: int, estimate_s: float) -> None:
+        """Before anything runs: how many rows, and a rough estimate of the seconds."""
+
+    def starting(self, framework: str, what: str) -> None:
+        """A worker is starting (what="start-up") or a task is (what="conv eager")."""
+
+    def row(self, row: dict[str, Any]) -> None:
+        """A row is final (measured or failed)."""
+
+
+class ProbeInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a probe run; `evidence` holds what finished, marked interrupted."""
+
+    def __init__(self, evidence: dict[str, Any]) -> None:
+        super().__init__("probe run interrupted")
+        self.evidence = evidence
+
+
+@dataclass
+class WorkerOutcome:
+    framework: str
+    hello: dict[str, Any] | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failure: str | None = None  # why the worker stopped early (crash, timeout, ...)
+    done: bool = False
+    wall_s: float = 0.0
+
+
+def estimate_s(framework: str, task: suite_mod.Task, cache_warm: bool = False) -> float:
+    """Seconds a task takes here (2-core CPU); a cold torch.compile dominates everything."""
+    if task.mode == "compiled":
+        return (5.0 if cache_warm else 20.0) if framework == "pytorch" else 1.5
+    return task.estimate_s
+
+
+def worker_command(
+    framework: str,
+    result: Path,
+    suite: str,
+    device: str,
+    threads: int,
+    workloads: Iterable[str] | None,
+) -> list[str]:
+    command = [sys.executable, "-m", "probes.worker", "--framework", framework]
+    command += ["--result", str(result), "--suite", suite, "--device", device]
+    command += ["--threads", str(threads)]
+    if workloads:
+        command += ["--workloads", ",".join(workloads)]
+    return command
+
+
+def worker_env(threads: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    # the same thread count for every library; TensorFlow ignores these, the worker sets it
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[name] = str(threads)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # less log noise; results do not use stdout
+    return env
+
+
+def _tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    kept = [line.strip() for line in text.splitlines() if line.strip()]
+    return " | ".join(kept[-lines:])[-400:]
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        name = (
+            signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        )
+        if -code == signal.SIGKILL:
+            return f"worker killed by {name} (the system may have run out of memory)"
+        return f"worker crashed (signal {name})"
+    return f"worker exited with status {code} before finishing"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill the worker and anything it started (compile sub-processes), then reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def run_worker(
+    framework: str,
+    tasks: list[suite_mod.Task],
+    *,
+    suite: str,
+    device: str,
+    threads: int,
+    timeout_s: float,
+    workloads: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    outcome: WorkerOutcome | None = None,
+) -> WorkerOutcome:
+    """Run one framework's worker to the end, its timeout, or Ctrl-C (re-raised after cleanup).
+
+    Rows land in `outcome` as they arrive, so a caller that passes one keeps them on Ctrl-C.
+    """
+    progress = progress or Progress()
+    outcome = outcome or WorkerOutcome(framework)
+    with tempfile.TemporaryDirectory(prefix=f"fwadvise-{framework}-") as tmp:
+        result, log = Path(tmp) / "result.jsonl", Path(tmp) / "worker.log"
+        reader = Reader(result)
+        start = time.monotonic()
+        progress.starting(framework, "start-up")
+        with open(log, "wb") as log_file:
+            process = subprocess.Popen(
+                worker_command(framework, result, suite, device, threads, workloads),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=worker_env(threads),
+                start_new_session=True,
+            )
+            try:
+                while True:
+                    code = process.poll()
+                    _take(reader.poll(), outcome, progress)
+                    if code is not None:
+                        _take(reader.poll() + reader.flush_partial(), outcome, progress)
+                        break
+                    if time.monotonic() - start > timeout_s:
+                        _stop(process)
+                        _take(reader.poll(), outcome, progress)
+                        outcome.failure = f"worker timed out after {timeout_s:g} s"
+                        break
+                    time.sleep(POLL_S)
+            except BaseException:
+                _stop(process)
+                raise
+        outcome.wall_s = time.monotonic() - start
+        if outcome.failure is None and not outcome.done:
+            outcome.failure = _explain(code, reader.malformed, log)
+        elif reader.malformed:
+            outcome.failure = f"worker sent malformed output: {reader.malformed[0]}"
+    return outcome
+
+
+def _explain(code: int | None, malformed: list[str], log: Path) -> str:
+    if malformed:
+        return f"worker sent malformed output and no result: {malformed[0]}"
+    reason = _exit_reason(code) if code else "worker ended without a result"
+    tail = _tail(log)
+    return f"{reason}: {tail}" if tail else reason
+
+
+def _take(messages: list[dict[str, Any]], outcome: WorkerOutcome, progress: Progress) -> None:
+    for message in messages:
+        kind = message["type"]
+        if kind == "hello":
+            outcome.hello = message
+        elif kind == "start":
+            progress.starting(outcome.framework, f"{message.get('workload')} {message.get('mode')}")
+        elif kind == "row":
+            row = message["row"]
+            row["framework"] = outcome.framework  # a worker speaks only for its own framework
+            outcome.rows.append(row)
+            progress.row(row)
+        elif kind == "done":
+            outcome.done = True
+
+
+def error_row(framework: str, device: str, task: suite_mod.Task, error: str) -> dict[str, Any]:
+    return {
+        "workload": task.workload,
+        "framework": framework,
+        "device": device,
+        "mode": task.mode,
+        "params": dict(task.params),
+        "error": error,
+    }
+
+
+def complete_rows(
+    outcome: WorkerOutcome, tasks: list[suite_mod.Task], device: str
+) -> list[dict[str, Any]]:
+    """The worker's rows, plus an error row for every planned task it did not deliver."""
+    hello = outcome.hello or {}
+    if hello.get("available") is False:
+        reason = f"{outcome.framework} unavailable: {hello.get('reason')}"
+    else:
+        reason = outcome.failure or "worker did not run this task"
+    device = (hello.get("info") or {}).get("device") or device
+    seen = {(row.get("workload"), row.get("mode")) for row in outcome.rows}
+    missing = [error_row(outcome.framework, device, t, reason) for t in tasks if t.key not in seen]
+    return outcome.rows + missing
+
+
+def framework_entry(outcome: WorkerOutcome) -> dict[str, Any]:
+    """The evidence file's `frameworks` entry for one framework."""
+    hello = outcome.hello
+    if hello is None:
+        return {"available": False, "reason": outcome.failure or "worker never reported"}
+    if not hello.get("available"):
+        return {"available": False, "reason": hello.get("reason")}
+    entry: dict[str, Any] = {"available": True, **(hello.get("info") or {})}
+    if outcome.failure:
+        entry["worker_error"] = outcome.failure
+    entry["worker_wall_s"] = round(outcome.wall_s, 2)
+    return entry
+
+
+def notes_for(results: list[dict[str, Any]]) -> list[str]:
+    """Plain-language remarks a reader of the figures needs (slow cold compiles, noisy rows)."""
+    notes = []
+    for row in results:
+        first = row.get("first_call_s")
+        if row.get("compile_cache") == "cold" and first and first > 5:
+            notes.append(
+                f"{row['framework']} {row['workload']} compiled: first call took {first:.1f} s "
+                "because the torch.compile cache was cold (a warm cache takes a few seconds)"
+            )
+    noisy = [
+        f"{r['framework']} {r['workload']} {r['mode']}"
+        for r in results
+        if r.get("reliable") is False and r["workload"] != "import"
+    ]
+    if noisy:
+        notes.append("noisy (IQR/median above 10%): " + ", ".join(noisy))
+    return notes
+
+
+def new_evidence(
+    hardware: dict[str, Any], suite: str, threads: int, label: str | None, device: str
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "label": label,
+        "suite": suite,
+        "fingerprint": fingerprint(hardware),
+        "threads": threads,
+        "device_requested": device,
+        "interrupted": False,
+        "hardware": hardware,
+        "frameworks": {},
+        "results": [],
+    }
+
+
+def finish(evidence: dict[str, Any], started: float) -> dict[str, Any]:
+    evidence["duration_s"] = round(time.monotonic() - started, 2)
+    evidence["notes"] = notes_for(evidence["results"])
+    evidence["comparisons"] = [c.to_dict() for c in compare(evidence)]
+    return evidence
+
+
+def run_probes(
+    *,
+    suite: str = "quick",
+    frameworks: Iterable[str] = suite_mod.FRAMEWORKS,
+    device: str = "auto",
+    timeout_s: float | None = None,
+    workloads: Iterable[str] | None = None,
+    threads: int | None = None,
+    label: str | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Measure, and return the evidence document (DESIGN.md's format plus comparisons).
+
+    Raises ProbeInterrupted (a KeyboardInterrupt) on Ctrl-C, carrying the partial evidence.
+    """
+    started = time.monotonic()
+    progress = progress or Progress()
+    frameworks = tuple(frameworks)
+    workloads = tuple(workloads) if workloads else None
+    tasks = suite_mod.plan(suite, workloads)
+    threads = threads or usable_cores()
+    timeout_s = timeout_s or DEFAULT_TIMEOUT_S[suite]
+    evidence = new_evidence(detect_hardware(), suite, threads, label, device)
+    per_framework = {fw: suite_mod.tasks_for(fw, tasks) for fw in frameworks}
+    total = sum(len(t) for t in per_framework.values())
+    estimate = sum(
+        suite_mod.IMPORT_ESTIMATE_S[fw] + sum(estimate_s(fw, t) for t in fw_tasks)
+        for fw, fw_tasks in per_framework.items()
+    )
+    progress.plan(total, estimate)
+    for framework, fw_tasks in per_framework.items():
+        outcome = WorkerOutcome(framework)
+        try:
+            run_worker(
+                framework,
+                fw_tasks,
+                suite=suite,
+                device=device,
+                threads=threads,
+                timeout_s=timeout_s,
+                workloads=workloads,
+                progress=progress,
+                outcome=outcome,
+            )
+        except KeyboardInterrupt:
+            outcome.failure = "interrupted (Ctrl-C)"
+            _add(evidence, outcome, fw_tasks, device, progress)
+            _interrupted(evidence, per_framework, device)
+            raise ProbeInterrupted(finish(evidence, started)) from None
+        _add(evidence, outcome, fw_tasks, device, progress)
+    return finish(evidence, started)
+
+
+def _add(
+    evidence: dict[str, Any],
+    outcome: WorkerOutcome,
+    tasks: list[suite_mod.Task],
+    device: str,
+    progress: Progress,
+) -> None:
+    evidence["frameworks"][outcome.framework] = framework_entry(outcome)
+    rows = complete_rows(outcome, tasks, device)
+    for row in rows[len(outcome.rows) :]:
+        progress.row(row)  # the error rows the worker could not send itself
+    evidence["results"] += rows
+
+
+def _interrupted(
+    evidence: dict[str, Any], per_framework: dict[str, list[suite_mod.Task]], device: str
+) -> None:
+    """Mark the frameworks that never started as interrupted, with a row per planned task."""
+    evidence["interrupted"] = True
+    for framework, tasks in per_framework.items():
+        if framework in evidence["frameworks"]:
+            continue
+        evidence["frameworks"][framework] = {"available": None, "reason": "interrupted (Ctrl-C)"}
+        rows = [error_row(framework, device, t, "interrupted (Ctrl-C)") for t in tasks]
+        evidence["results"] += rows

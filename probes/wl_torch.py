@@ -1,0 +1,282 @@
+"""The suite's workloads in PyTorch. Imported only inside a pytorch worker process."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from probes import data
+from probes.detect import detect_cpu
+from probes.harness import Prepared, Skipped, deployed
+from probes.stats import Budget
+from probes.suite import Task
+from probes.views import resolve_device, torch_view
+
+
+class TorchBackend:
+    framework = "pytorch"
+
+    def __init__(self, requested: str, threads: int, seed: int) -> None:
+        torch.set_num_threads(threads)
+        # must precede any inter-op parallel work; the worker has done none yet
+        with contextlib.suppress(RuntimeError):
+            torch.set_num_interop_threads(1)
+        self.threads = {
+            "intra_op": torch.get_num_threads(),
+            "inter_op": torch.get_num_interop_threads(),
+        }
+        self.view = torch_view(torch)
+        self.device, self.unusable = resolve_device(self.view, requested, self.framework)
+        self.seed = seed
+        self.cache_warm = compile_cache_warm()
+
+    # --- facts --------------------------------------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        return {
+            **self.view,
+            "device": self.device,
+            "device_error": self.unusable,
+            "threads": self.threads,
+            "compile_cache_warm": self.cache_warm,
+        }
+
+    def sync(self) -> Callable[[], None] | None:
+        if self.device == "cuda":
+            return torch.cuda.synchronize
+        if self.device == "mps":
+            return torch.mps.synchronize
+        return None
+
+    def reset_device_peak(self) -> None:
+        if self.device == "cuda" and not self.unusable:
+            torch.cuda.reset_peak_memory_stats()
+
+    def device_peak_mb(self) -> float | None:
+        if self.device == "cuda" and not self.unusable:
+            return round(torch.cuda.max_memory_allocated() / 1024**2, 1)
+        return None
+
+    # --- workloads ----------------------------------------------------------------------------
+
+    def prepare(self, task: Task) -> Prepared:
+        if self.unusable:
+            raise RuntimeError(self.unusable)
+        torch.manual_seed(self.seed)
+        build = getattr(self, "_" + task.workload.removesuffix("_bf16"))
+        prepared: Prepared = build(task.params, task.mode == "compiled")
+        if task.mode == "compiled":
+            return Prepared(
+                prepared.fn,
+                prepared.work,
+                prepared.unit,
+                prepared.per_call,
+                {"compile_cache": "warm" if self.cache_warm else "cold"},
+            )
+        return prepared
+
+    def _tensor(self, array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
+        return torch.from_numpy(array).to(self.device, dtype=dtype)
+
+    def _gemm(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[p["dtype"]]
+        if dtype is torch.bfloat16 and not self._bf16_ok():
+            raise Skipped("no bf16 support on this device (CPU needs avx512_bf16 or amx_bf16)")
+        a, b = (self._tensor(x, dtype) for x in data.gemm(p, self.seed))
+        mm = torch.compile(torch.mm) if compiled else torch.mm
+        return Prepared(lambda: mm(a, b), work=data.gemm_gflop(p), unit="GFLOP/s")
+
+    def _bf16_ok(self) -> bool:
+        if self.device == "cuda":
+            return bool(torch.cuda.is_bf16_supported())
+        return self.device == "cpu" and bool(detect_cpu()["bf16"])
+
+    def _conv(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        c0, c1, c2 = p["channels"]
+        model = nn.Sequential(
+            nn.Conv2d(c0, c1, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(c2, p["classes"]),
+        )
+        images, labels = data.images(p, self.seed)
+        x = self._tensor(images.transpose(0, 3, 1, 2).copy())  # NHWC data, PyTorch's NCHW layout
+        y = self._tensor(labels)
+        return self._step(
+            model, x, lambda out: F.cross_entropy(out, y), compiled, None, p["batch"], "images/s"
+        )
+
+    def _lstm(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        model = LastOutput(nn.LSTM(p["input"], p["hidden"], batch_first=True))
+        x = self._tensor(data.sequences(p, self.seed))
+        return self._step(model, x, mean_square, compiled, None, p["batch"], "sequences/s")
+
+    def _transformer(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        model = nn.TransformerEncoderLayer(
+            p["d_model"], p["heads"], p["ff"], dropout=0.0, batch_first=True, layer_norm_eps=1e-5
+        )
+        x = self._tensor(data.tokens(p, self.seed))
+        opt = lambda params: torch.optim.SGD(params, lr=0.01)  # noqa: E731
+        return self._step(model, x, mean_square, compiled, opt, p["batch"], "sequences/s")
+
+    def _train_step(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        model = mlp(p)
+        features, labels = data.tabular(p, self.seed)
+        x, y = self._tensor(features), self._tensor(labels)
+        opt = lambda params: torch.optim.Adam(params, lr=p["lr"])  # noqa: E731
+        return self._step(
+            model, x, lambda out: F.cross_entropy(out, y), compiled, opt, p["batch"], "samples/s"
+        )
+
+    def _infer_latency(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        model = mlp(p).to(self.device).eval()
+        run = torch.compile(model) if compiled else model
+        x = self._tensor(data.tabular(p, self.seed)[0])
+
+        def infer() -> torch.Tensor:
+            with torch.inference_mode():
+                return run(x)
+
+        return Prepared(infer, work=1.0, unit="inferences/s", per_call=True)
+
+    def _step(
+        self,
+        model: nn.Module,
+        x: torch.Tensor,
+        loss_of: Callable[[torch.Tensor], torch.Tensor],
+        compiled: bool,
+        optimizer: Callable[[Any], torch.optim.Optimizer] | None,
+        batch: int,
+        unit: str,
+    ) -> Prepared:
+        """Forward, loss, backward (and an optimizer step where the workload has one)."""
+        model = model.to(self.device).train()
+        params = list(model.parameters())
+        opt = optimizer(params) if optimizer else None
+        run = torch.compile(model) if compiled else model
+
+        def step() -> torch.Tensor:
+            for param in params:
+                param.grad = None
+            loss = loss_of(run(x))
+            loss.backward()
+            if opt is not None:
+                opt.step()
+            return loss
+
+        return Prepared(step, work=float(batch), unit=unit)
+
+    # --- deployment ---------------------------------------------------------------------------
+
+    def deploy(self, task: Task, budget: Budget) -> dict[str, Any]:
+        if self.unusable:
+            raise RuntimeError(self.unusable)
+        model = mlp(task.params).eval()
+        x = torch.from_numpy(data.tabular(task.params, self.seed)[0])
+        with torch.inference_mode():
+            expected = model(x).numpy()
+        if task.mode == "export":
+            return self._export(model, x, expected, budget)
+        return self._onnx(model, x, expected, budget)
+
+    def _export(
+        self, model: nn.Module, x: torch.Tensor, expected: np.ndarray, budget: Budget
+    ) -> dict[str, Any]:
+        start = time.perf_counter()
+        program = torch.export.export(model, (x,))
+        convert_s = time.perf_counter() - start
+        buffer = io.BytesIO()
+        torch.export.save(program, buffer)
+        runner = program.module()
+
+        def call() -> np.ndarray:
+            with torch.inference_mode():
+                return runner(x).numpy()
+
+        return deployed(
+            call, expected, budget, len(buffer.getvalue()), convert_s, "torch.export (.pt2)"
+        )
+
+    def _onnx(
+        self, model: nn.Module, x: torch.Tensor, expected: np.ndarray, budget: Budget
+    ) -> dict[str, Any]:
+        missing = [m for m in ("onnx", "onnxscript") if importlib.util.find_spec(m) is None]
+        if missing:
+            raise Skipped(
+                f"{' and '.join(missing)} not installed (pip install onnx onnxscript onnxruntime)"
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "model.onnx"
+            start = time.perf_counter()
+            torch.onnx.export(model, (x,), str(path), dynamo=True)
+            convert_s = time.perf_counter() - start
+            size = path.stat().st_size
+            if importlib.util.find_spec("onnxruntime") is None:
+                raise Skipped(f"exported ({size} bytes) but onnxruntime is not installed to run it")
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = self.threads["intra_op"]
+            options.inter_op_num_threads = self.threads["inter_op"]
+            session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        name = session.get_inputs()[0].name
+        feed = {name: x.numpy()}
+        return deployed(
+            lambda: session.run(None, feed)[0],
+            expected,
+            budget,
+            size,
+            convert_s,
+            "ONNX (onnxruntime)",
+        )
+
+
+class LastOutput(nn.Module):
+    """nn.LSTM returns (output, state); the loss needs the output sequence only."""
+
+    def __init__(self, rnn: nn.Module) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rnn(x)[0]
+
+
+def mean_square(out: torch.Tensor) -> torch.Tensor:
+    return out.pow(2).mean()
+
+
+def mlp(p: dict[str, Any]) -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(p["features"], p["hidden"]), nn.ReLU(), nn.Linear(p["hidden"], p["classes"])
+    )
+
+
+def compile_cache_warm() -> bool:
+    """Whether Inductor's on-disk cache already holds compiled graphs (a cold one costs ~30 s)."""
+    try:
+        from torch._inductor.runtime.cache_dir_utils import cache_dir
+    except ImportError:
+        return False
+    graphs = Path(cache_dir()) / "fxgraph"
+    return graphs.is_dir() and any(graphs.iterdir())
+
+
+def load(requested: str, threads: int, seed: int) -> TorchBackend:
+    return TorchBackend(requested, threads, seed)

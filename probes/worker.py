@@ -1,0 +1,175 @@
+"""One framework's benchmark worker: `python -m probes.worker --framework pytorch|tensorflow`.
+
+The parent (probes/runner.py) starts one fresh worker per framework, so torch and tensorflow never
+share a process (they would fight over threads, allocators and oneDNN state). The worker imports
+its framework, reports what that framework sees, runs the suite's tasks through the harness in
+probes/stats.py and sends each row as it finishes (probes/protocol.py). A task that fails is an
+error row; the worker goes on with the next.
+
+FWADVISE_PROBE_FAULT=KIND[:FRAMEWORK[:WORKLOAD]][,...] injects a fault for tests. KIND is one of
+crash (abort), killed (SIGKILL, as the OOM killer does), hang, garbage (bytes that are not the
+protocol, then exit), oom (a real failed allocation inside the task) or noframework (the import
+fails). Without WORKLOAD, crash/killed/hang/garbage strike at start-up and oom at the first task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sys
+import time
+from typing import Any
+
+from probes import suite as suite_mod
+from probes.detect import usable_cores
+from probes.harness import describe, rss_mb, run_task
+from probes.protocol import Channel
+
+FAULT_ENV = "FWADVISE_PROBE_FAULT"
+FAULT_KINDS = ("crash", "killed", "hang", "garbage", "oom", "noframework")
+FRAMEWORK_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
+BACKENDS = {"pytorch": "probes.wl_torch", "tensorflow": "probes.wl_tf"}
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+
+def parse_faults(text: str, framework: str) -> dict[str, str | None]:
+    """Faults for this framework: kind -> workload (None: at start-up / first task)."""
+    faults: dict[str, str | None] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        kind, _, rest = item.partition(":")
+        target, _, workload = rest.partition(":")
+        if kind not in FAULT_KINDS:
+            raise SystemExit(
+                f"{FAULT_ENV}: unknown fault {kind!r}; valid: {', '.join(FAULT_KINDS)}"
+            )
+        if target in ("", framework):
+            faults[kind] = workload or None
+    return faults
+
+
+def strike(kind: str, channel: Channel) -> None:
+    """Make the fault happen for real (the parent must cope with the genuine article)."""
+    if kind == "crash":
+        os.abort()
+    elif kind == "killed":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif kind == "hang":
+        while True:
+            time.sleep(3600)
+    elif kind == "garbage":
+        print("\x00garbage {not json", flush=True)
+        channel.write_raw('%%% this is not a protocol message %%%\n{"type": "row"}\n')
+        os._exit(0)
+    elif kind == "oom":
+        bytearray(1 << 60)  # an exabyte: a real MemoryError from a real allocation
+
+
+def faults_at(faults: dict[str, str | None], workload: str | None, first_task: bool) -> list[str]:
+    """The faults that strike now: at start-up (workload None) or at this task."""
+
+    def due(kind: str, target: str | None) -> bool:
+        if kind == "noframework":
+            return False  # strikes at the import, see import_framework
+        if workload is None:
+            return target is None and kind != "oom"
+        if target is None:
+            return kind == "oom" and first_task
+        return target == workload
+
+    return [kind for kind, target in faults.items() if due(kind, target)]
+
+
+def import_row(framework: str, device: str, seconds: float) -> dict[str, Any]:
+    return {
+        "workload": "import",
+        "framework": framework,
+        "device": device,
+        "mode": "cold",
+        "params": {"module": FRAMEWORK_MODULES[framework]},
+        "median_s": seconds,
+        "iqr_s": 0.0,
+        "repeats": 1,
+        "samples_s": [seconds],
+        "throughput": None,
+        "unit": "s",
+        "peak_memory_mb": rss_mb(),
+        "reliable": False,
+        "unreliable_reason": "one sample (one fresh process)",
+    }
+
+
+def import_framework(framework: str, faults: dict[str, str | None]) -> tuple[Any, float]:
+    module = FRAMEWORK_MODULES[framework]
+    if "noframework" in faults:
+        sys.modules[module] = None  # type: ignore[assignment]  # the import below raises ImportError
+    start = time.perf_counter()
+    imported = importlib.import_module(module)
+    return imported, time.perf_counter() - start
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m probes.worker")
+    parser.add_argument("--framework", required=True, choices=suite_mod.FRAMEWORKS)
+    parser.add_argument("--result", required=True, help="file to append protocol lines to")
+    parser.add_argument("--suite", default="quick", choices=suite_mod.SUITES)
+    parser.add_argument("--device", default="auto", choices=suite_mod.DEVICES)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--workloads", default=None, help="comma-separated subset")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    channel = Channel(args.result)
+    faults = parse_faults(os.environ.get(FAULT_ENV, ""), args.framework)
+    for kind in faults_at(faults, None, first_task=False):
+        strike(kind, channel)
+    workloads = tuple(args.workloads.split(",")) if args.workloads else None
+    tasks = suite_mod.tasks_for(args.framework, suite_mod.plan(args.suite, workloads))
+    threads = args.threads or usable_cores()
+    try:
+        _, import_s = import_framework(args.framework, faults)
+        backend = importlib.import_module(BACKENDS[args.framework]).load(
+            args.device, threads, args.seed
+        )
+    except Exception as exc:  # ImportError, or a framework that cannot start on this machine
+        channel.send(
+            {
+                "type": "hello",
+                "framework": args.framework,
+                "available": False,
+                "reason": describe(exc),
+            }
+        )
+        channel.send({"type": "done"})
+        return 0
+    channel.send(
+        {"type": "hello", "framework": args.framework, "available": True, "info": backend.info()}
+    )
+    first = True
+    for task in tasks:
+        channel.send({"type": "start", "workload": task.workload, "mode": task.mode})
+        if task.workload == "import":
+            row = import_row(args.framework, backend.device, import_s)
+        else:
+            due = faults_at(faults, task.workload, first)
+            first = False
+
+            def inject(due: list[str] = due) -> None:
+                for kind in due:
+                    strike(kind, channel)
+
+            row = run_task(backend, task, args.suite, inject)
+        channel.send({"type": "row", "row": row})
+    channel.send({"type": "done"})
+    channel.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
