@@ -16,7 +16,7 @@ from typing import Any
 
 from advisor.conditions import Facts
 from advisor.kb import KnowledgeBase
-from advisor.schema import FRAMEWORKS, Criterion, Rule
+from advisor.schema import FRAMEWORKS, Criterion, Rule, WeightRule
 
 NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
 
@@ -141,15 +141,26 @@ def score(kb: KnowledgeBase, facts: Facts) -> Scored:
     return Scored(verdict, confidence, totals, tuple(kept), criteria)
 
 
-def totals(kb: KnowledgeBase, facts: Facts) -> dict[str, float]:
-    """The two scores alone, without building reasons: for re-scoring many answer sets."""
+InForce = tuple[list[Criterion], list[Rule]]
+
+
+def in_force(kb: KnowledgeBase, facts: Facts) -> InForce:
+    """The criteria and rules in force for the facts' date (or the documents' own view)."""
+    return [c for c in kb.criteria if active(c, facts)], [r for r in kb.rules if active(r, facts)]
+
+
+def totals(kb: KnowledgeBase, facts: Facts, items: InForce | None = None) -> dict[str, float]:
+    """The two scores alone, without building reasons: for re-scoring many answer sets
+    (pass `items` from in_force() when the date does not change between calls)."""
+    criteria, rules = items or in_force(kb, facts)
     sums = dict.fromkeys(FRAMEWORKS, 0.0)
-    for criterion in kb.criteria:
-        if active(criterion, facts):
-            for fw, points in _criterion_score(criterion, facts).points.items():
-                sums[fw] += points
-    for rule in kb.rules:
-        if active(rule, facts) and rule.when.holds(facts):
+    for criterion in criteria:
+        gap = criterion.ratings.pytorch - criterion.ratings.tensorflow
+        if gap:
+            weight, _ = _weight(criterion, facts)
+            sums["pytorch" if gap > 0 else "tensorflow"] += round(weight * abs(gap), 3)
+    for rule in rules:
+        if rule.when.holds(facts):
             sums[rule.favors] += rule.points
     return {fw: round(value, 3) for fw, value in sums.items()}
 
@@ -166,9 +177,13 @@ def decide(totals: Mapping[str, float], band: float) -> tuple[str, float]:
     return ("pytorch" if pytorch > tensorflow else "tensorflow"), confidence
 
 
-def _criterion_score(criterion: Criterion, facts: Facts) -> CriterionScore:
+def _weight(criterion: Criterion, facts: Facts) -> tuple[float, list[WeightRule]]:
     applied = [w for w in criterion.weight.when if w.when.holds(facts)]
-    weight = max(0.0, criterion.weight.base + sum(w.add for w in applied))
+    return max(0.0, criterion.weight.base + sum(w.add for w in applied)), applied
+
+
+def _criterion_score(criterion: Criterion, facts: Facts) -> CriterionScore:
+    weight, applied = _weight(criterion, facts)
     ratings = {"pytorch": criterion.ratings.pytorch, "tensorflow": criterion.ratings.tensorflow}
     diff = ratings["pytorch"] - ratings["tensorflow"]
     points = {

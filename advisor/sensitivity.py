@@ -13,7 +13,7 @@ from itertools import combinations
 from typing import Any
 
 from advisor.conditions import Facts
-from advisor.engine import Change, decide, totals
+from advisor.engine import Change, decide, in_force, totals
 from advisor.kb import KnowledgeBase
 
 Edit = tuple[str, Any]  # (question id, the value it sets, or for many-questions the value toggled)
@@ -53,12 +53,13 @@ def _flips(
     kb: KnowledgeBase, facts: Facts, verdict: str, candidates: Iterator[tuple[Edit, ...]]
 ) -> list[Change]:
     answers = dict(facts.answers)
+    items = in_force(kb, facts)  # one date for every candidate
     found: dict[str, Change] = {}
     for edits in candidates:
         change = apply(kb, answers, edits)
         if len(change) == 0 or sum(_size(answers, q, v) for q, v in change.items()) < len(edits):
             continue  # a no-op, or a pair that collapses to a single change
-        scores = totals(kb, replace(facts, answers={**answers, **change}))
+        scores = totals(kb, replace(facts, answers={**answers, **change}), items)
         new_verdict, confidence = decide(scores, kb.settings.either_band)
         if new_verdict != verdict:
             found.setdefault(repr(sorted(change.items())), Change(change, new_verdict, confidence))
