@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from advisor.errors import UserError
+from cli.probe_cmd import probe
 
 if TYPE_CHECKING:  # the engine is imported only when a command needs it (start-up time)
     from advisor.engine import Recommendation
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Inspect and check the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.command("probe")(probe)
 
 
 class Format(str, Enum):
