@@ -91,7 +91,7 @@ def _measured(row: dict[str, Any] | None) -> bool:
 
 def compare_pair(pt: dict[str, Any] | None, tf: dict[str, Any] | None) -> Comparison:
     """One comparison from the PyTorch and TensorFlow rows of the same task (either may fail)."""
-    some = pt or tf
+    some = pt if _measured(pt) else tf or pt  # the measured side knows the real device
     assert some is not None
     base = {
         "workload": some["workload"],
@@ -139,9 +139,27 @@ def compare(evidence: Any) -> list[Comparison]:
     out; one where a framework failed or was unavailable is kept, with `unavailable` saying why.
     """
     by_key: dict[tuple[str, str, str, str], dict[str, dict[str, Any]]] = {}
+    undecided = []  # failed before choosing a device (--device auto): pair on the rest of the key
     for row in _rows(evidence):
-        if row.get("framework") in PAIR:
+        if row.get("framework") not in PAIR:
+            continue
+        if row.get("device") == "auto" and not _measured(row):
+            undecided.append(row)
+        else:
             by_key.setdefault(_key(row), {})[row["framework"]] = row
+    for row in undecided:
+        workload, mode, _, params = _key(row)
+        match = next(
+            (
+                pair
+                for (w, m, _, p), pair in by_key.items()
+                if (w, m, p) == (workload, mode, params) and row["framework"] not in pair
+            ),
+            None,
+        )
+        if match is None:
+            match = by_key.setdefault(_key(row), {})
+        match[row["framework"]] = row
     return [
         compare_pair(pair.get("pytorch"), pair.get("tensorflow"))
         for pair in by_key.values()

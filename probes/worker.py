@@ -138,14 +138,11 @@ def main(argv: list[str] | None = None) -> int:
             args.device, threads, args.seed
         )
     except Exception as exc:  # ImportError, or a framework that cannot start on this machine
-        channel.send(
-            {
-                "type": "hello",
-                "framework": args.framework,
-                "available": False,
-                "reason": describe(exc),
-            }
-        )
+        reason = describe(exc)
+        if isinstance(exc, ImportError):
+            reason = f"{FRAMEWORK_MODULES[args.framework]} cannot be imported: {reason}"
+        hello = {"type": "hello", "framework": args.framework, "available": False}
+        channel.send({**hello, "reason": reason})
         channel.send({"type": "done"})
         return 0
     channel.send(

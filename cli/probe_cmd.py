@@ -1,0 +1,278 @@
+"""`fwadvise probe`: measure both frameworks on this machine, show the figures, save the evidence.
+
+Registered by cli/app.py as `app.command("probe")(probe)`. All measuring lives in probes/; this is
+the terminal skin: a progress bar, a results table, the cache and --output.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress as RichBar
+
+    from probes.runner import Progress
+
+FRAMEWORK_NAMES = ("pytorch", "tensorflow")
+DEVICE_NAMES = ("cpu", "cuda", "auto")
+
+
+def _fail(message: str) -> typer.Exit:
+    sys.stderr.write(f"fwadvise: error: {message}\n")
+    return typer.Exit(2)
+
+
+def parse_frameworks(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FRAMEWORK_NAMES]
+    if unknown or not names:
+        bad = ", ".join(unknown) or "nothing"
+        raise _fail(f"--frameworks: unknown {bad!r}; valid: {', '.join(FRAMEWORK_NAMES)}")
+    return names
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    if timeout is not None and not 0 < timeout <= 86400:
+        raise _fail(f"--timeout {timeout:g}: give seconds per worker, more than 0 (e.g. 120)")
+    return timeout
+
+
+def age_text(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            value = seconds / size
+            return f"{value:.0f} {unit}{'s' if unit == 'day' and value >= 1.5 else ''}"
+    return f"{seconds:.0f} s"
+
+
+def seconds_text(value: float | None) -> str:
+    if value is None:
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value * 1e9:.3g} ns"
+
+
+def cell(row: dict[str, Any] | None) -> str:
+    """One framework's figure for the table: time, throughput, memory, or why there is none."""
+    if row is None:
+        return ""
+    if row.get("error"):
+        style = "yellow" if row.get("skipped") else "red"
+        return f"[{style}]{_escape(row['error'][:70])}[/]"
+    text = seconds_text(row.get("median_s"))
+    if row.get("p90_s") and row.get("unit") == "inferences/s":
+        text += f" (p90 {seconds_text(row['p90_s'])})"
+    if row.get("throughput") and row.get("unit") not in (None, "s", "inferences/s"):
+        text += f"\n{row['throughput']:,.0f} {row['unit']}"
+    if row.get("first_call_s") and row.get("mode") == "compiled":
+        text += f"\nfirst call {seconds_text(row['first_call_s'])}"
+    if row.get("size_bytes"):
+        text += f"\n{row['size_bytes'] / 1024:,.0f} KiB, {row.get('runtime', '')}"
+    if row.get("reliable") is False and row.get("workload") != "import":
+        text += " [yellow]noisy[/]"
+    return text
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def results_table(evidence: dict[str, Any]) -> Any:
+    """Rows by workload and mode, the two frameworks side by side, with the ratio's interval."""
+    from rich.table import Table
+
+    from probes.compare import compare
+
+    comparisons = {(c.workload, c.mode, c.device): c for c in compare(evidence)}
+    grouped: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+    for row in evidence["results"]:
+        key = (row["workload"], row["mode"], row.get("device", "cpu"))
+        grouped.setdefault(key, {})[row["framework"]] = row
+    table = Table(title="Measured on this machine", show_lines=True)
+    for column in ("workload", "mode", "device", "PyTorch", "TensorFlow", "PT/TF time [95% CI]"):
+        table.add_column(column)
+    for key, rows in grouped.items():
+        table.add_row(
+            *key,
+            cell(rows.get("pytorch")),
+            cell(rows.get("tensorflow")),
+            _ratio(comparisons.get(key)),
+        )
+    return table
+
+
+def _ratio(comparison: Any) -> str:
+    if comparison is None or comparison.ratio is None:
+        return ""
+    interval = ""
+    if comparison.ci_low is not None:
+        interval = f" [{comparison.ci_low:.2f}, {comparison.ci_high:.2f}]"
+    style = "bold" if comparison.clear else "dim"
+    return f"{comparison.ratio:.2f}{interval}\n[{style}]{comparison.verdict}[/]"
+
+
+class BarProgress:
+    """probes.runner.Progress shown as a rich progress bar: what runs now, done/total, estimate."""
+
+    def __init__(self, bar: RichBar) -> None:
+        self.bar = bar
+        self.task = bar.add_task("starting", total=None, est="")
+
+    def plan(self, total: int, estimate_s: float) -> None:
+        self.bar.update(self.task, total=total, est=f"est. ~{estimate_s:.0f} s")
+
+    def starting(self, framework: str, what: str) -> None:
+        self.bar.update(self.task, description=f"{framework}: {what}")
+
+    def row(self, row: dict[str, Any]) -> None:
+        self.bar.advance(self.task)
+
+
+def _measure(console: Console, **options: Any) -> dict[str, Any]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from probes.runner import run_probes
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[est]}"),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        shown: Progress = BarProgress(bar)  # type: ignore[assignment]
+        return run_probes(progress=shown, **options)
+
+
+def _save(console: Console, evidence: dict[str, Any], output: Path | None) -> None:
+    from probes.cache import save_cached
+
+    cached = save_cached(evidence)
+    if cached is not None:
+        console.print(f"Evidence cached: {cached}")
+    if output is not None:
+        _write_output(console, evidence, output)
+
+
+def _show(console: Console, evidence: dict[str, Any]) -> None:
+    console.print(results_table(evidence))
+    hw = evidence.get("hardware") or {}
+    cpu = hw.get("cpu") or {}
+    gpus = ", ".join(g.get("name", "?") for g in hw.get("gpus") or []) or "none"
+    console.print(
+        f"{cpu.get('model')} ({cpu.get('usable_cores')} cores used, {evidence.get('threads')} "
+        f"threads per framework), GPUs: {gpus}; suite {evidence.get('suite')}, "
+        f"{evidence.get('duration_s', 0):.0f} s"
+    )
+    for name, info in (evidence.get("frameworks") or {}).items():
+        if info.get("available"):
+            console.print(f"{name} {info.get('version')} on {info.get('device')}")
+        else:
+            console.print(f"[red]{name}: {_escape(str(info.get('reason')))}[/]")
+    for note in evidence.get("notes") or []:
+        console.print(f"[yellow]note:[/] {_escape(note)}")
+
+
+def probe(
+    quick: Annotated[
+        bool, typer.Option("--quick/--full", help="Quick suite (about a minute) or the full one.")
+    ] = True,
+    frameworks: Annotated[
+        str,
+        typer.Option("--frameworks", metavar="LIST", help="Comma-separated: pytorch,tensorflow."),
+    ] = "pytorch,tensorflow",
+    device: Annotated[
+        str, typer.Option("--device", metavar="cpu|cuda|auto", help="Where to run the workloads.")
+    ] = "auto",
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", metavar="SECONDS", help="Limit per framework worker."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Also write evidence here."),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Measure again even if cached evidence fits.")
+    ] = False,
+) -> None:
+    """Measure PyTorch and TensorFlow on this machine and save the evidence for the advice."""
+    from rich.console import Console
+
+    from probes.cache import load_cached, reuse_problem
+
+    names = parse_frameworks(frameworks)
+    if device not in DEVICE_NAMES:
+        raise _fail(f"--device {device!r}: valid: {', '.join(DEVICE_NAMES)}")
+    timeout = check_timeout(timeout)
+    suite = "quick" if quick else "full"
+    console = Console(highlight=False)
+    cached = None if fresh else load_cached()
+    if cached and reuse_problem(cached, suite=suite, frameworks=names, device=device) is None:
+        console.print(
+            f"Using evidence measured {age_text(cached.age_s)} ago ({cached.path}); "
+            "--fresh measures again."
+        )
+        _show(console, cached.evidence)
+        if output is not None:
+            _write_output(console, cached.evidence, output)
+        return
+    _run(console, suite, names, device, timeout, output)
+
+
+def _write_output(console: Console, evidence: dict[str, Any], output: Path) -> None:
+    from probes.evidence import write_evidence
+
+    try:
+        write_evidence(evidence, output)
+    except OSError as exc:
+        raise _fail(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+    console.print(f"Evidence written: {output}")
+
+
+def _run(
+    console: Console,
+    suite: str,
+    names: tuple[str, ...],
+    device: str,
+    timeout: float | None,
+    output: Path | None,
+) -> None:
+    from probes.cache import cache_dir
+    from probes.evidence import write_evidence
+    from probes.runner import ProbeInterrupted
+
+    started = time.monotonic()
+    try:
+        evidence = _measure(
+            console, suite=suite, frameworks=names, device=device, timeout_s=timeout
+        )
+    except ProbeInterrupted as stop:
+        partial = (
+            output or cache_dir() / f"evidence-{stop.evidence['fingerprint']}-interrupted.json"
+        )
+        write_evidence(stop.evidence, partial)
+        sys.stderr.write(f"fwadvise: interrupted; what finished is saved in {partial}\n")
+        raise typer.Exit(130) from None
+    _show(console, evidence)
+    console.print(f"Took {time.monotonic() - started:.1f} s.")
+    _save(console, evidence, output)

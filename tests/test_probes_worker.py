@@ -1,0 +1,238 @@
+"""The worker protocol, fault injection into real workers, and Ctrl-C.
+
+Fault tests run the PyTorch worker on one tiny workload (a couple of seconds each): every fault is
+the real thing (abort, SIGKILL, a hang, bytes that are not the protocol, a failed allocation, a
+missing framework), and each must cost only its own rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probes import runner
+from probes.protocol import Channel, ProtocolError, Reader, decode
+from probes.worker import FAULT_ENV, faults_at, parse_faults
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_reader_takes_complete_lines_only(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    reader = Reader(path)
+    assert reader.poll() == []  # no file yet
+    path.write_text('{"type": "start", "workload": "gemm", "mode": "eager"}\n{"type": "ro')
+    assert [m["type"] for m in reader.poll()] == ["start"]
+    with open(path, "a") as handle:
+        handle.write('w", "row": {"workload": "gemm"}}\nnot json at all\n{"type": "done"}')
+    assert [m["type"] for m in reader.poll()] == ["row"]
+    assert reader.malformed and "not JSON" in reader.malformed[0]
+    assert [m["type"] for m in reader.flush_partial()] == ["done"]
+
+
+def test_decode_rejects_non_messages() -> None:
+    for line in ("[]", '{"type": "party"}', '{"type": "row", "row": 3}', "{"):
+        with pytest.raises(ProtocolError):
+            decode(line)
+
+
+def test_channel_writes_lines_a_reader_reads(tmp_path: Path) -> None:
+    channel = Channel(tmp_path / "c.jsonl")
+    channel.send({"type": "hello", "framework": "pytorch", "available": True})
+    channel.send({"type": "done"})
+    channel.close()
+    assert [m["type"] for m in Reader(tmp_path / "c.jsonl").poll()] == ["hello", "done"]
+
+
+def test_parse_faults() -> None:
+    faults = parse_faults("crash:tensorflow:conv, hang:pytorch, oom", "pytorch")
+    assert faults == {"hang": None, "oom": None}
+    assert faults_at(faults, None, first_task=False) == ["hang"]
+    assert faults_at(faults, "gemm", first_task=True) == ["oom"]
+    assert faults_at(faults, "gemm", first_task=False) == []
+    assert faults_at(parse_faults("crash::conv", "pytorch"), "conv", first_task=False) == ["crash"]
+    with pytest.raises(SystemExit):
+        parse_faults("explode", "pytorch")
+
+
+# --- real workers with real faults --------------------------------------------------------------
+
+TINY = ("train_step",)
+
+
+def probe(
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str | None,
+    *,
+    frameworks: tuple[str, ...] = ("pytorch",),
+    workloads: tuple[str, ...] = TINY,
+    timeout_s: float = 60.0,
+) -> dict[str, Any]:
+    if fault:
+        monkeypatch.setenv(FAULT_ENV, fault)
+    else:
+        monkeypatch.delenv(FAULT_ENV, raising=False)
+    return runner.run_probes(frameworks=frameworks, workloads=workloads, timeout_s=timeout_s)
+
+
+def rows_of(evidence: dict[str, Any], framework: str = "pytorch") -> dict[str, dict[str, Any]]:
+    return {
+        f"{r['workload']} {r['mode']}": r
+        for r in evidence["results"]
+        if r["framework"] == framework
+    }
+
+
+@pytest.mark.slow
+def test_crash_costs_only_the_rows_not_yet_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    evidence = probe(monkeypatch, "crash:pytorch:train_step")
+    rows = rows_of(evidence)
+    assert rows["import cold"]["median_s"] > 0  # finished before the crash: kept
+    assert rows["train_step eager"]["error"].startswith("worker crashed (signal SIGABRT)")
+    assert "median_s" not in rows["train_step eager"]
+    assert evidence["frameworks"]["pytorch"]["available"] is True
+
+
+@pytest.mark.slow
+def test_killed_worker_suggests_out_of_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = rows_of(probe(monkeypatch, "killed:pytorch:train_step"))
+    assert "SIGKILL (the system may have run out of memory)" in rows["train_step eager"]["error"]
+
+
+@pytest.mark.slow
+def test_hang_times_out_and_keeps_earlier_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = time.monotonic()
+    rows = rows_of(probe(monkeypatch, "hang:pytorch:train_step", timeout_s=8))
+    assert time.monotonic() - start < 20
+    assert rows["import cold"]["median_s"] > 0
+    assert rows["train_step eager"]["error"] == "worker timed out after 8 s"
+
+
+@pytest.mark.slow
+def test_hang_at_start_up_marks_the_framework(monkeypatch: pytest.MonkeyPatch) -> None:
+    evidence = probe(monkeypatch, "hang:pytorch", timeout_s=3)
+    assert evidence["frameworks"]["pytorch"] == {
+        "available": False,
+        "reason": "worker timed out after 3 s",
+    }
+    assert all(r["error"] == "worker timed out after 3 s" for r in evidence["results"])
+
+
+@pytest.mark.slow
+def test_garbage_output_becomes_error_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = rows_of(probe(monkeypatch, "garbage:pytorch:train_step"))
+    assert rows["import cold"]["median_s"] > 0
+    assert rows["train_step eager"]["error"].startswith("worker sent malformed output")
+
+
+@pytest.mark.slow
+def test_out_of_memory_in_a_task_costs_only_that_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    evidence = probe(
+        monkeypatch, "oom:pytorch:train_step", workloads=("train_step", "infer_latency")
+    )
+    rows = rows_of(evidence)
+    assert rows["train_step eager"]["error"].startswith("out of memory: MemoryError")
+    assert rows["infer_latency eager"]["median_s"] > 0  # the worker went on
+    assert "worker_error" not in evidence["frameworks"]["pytorch"]
+
+
+@pytest.mark.slow
+def test_missing_framework_is_unavailable_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    evidence = probe(monkeypatch, "noframework:pytorch")
+    entry = evidence["frameworks"]["pytorch"]
+    assert entry["available"] is False
+    assert entry["reason"].startswith("torch cannot be imported: ModuleNotFoundError")
+    assert all(
+        r["error"].startswith("pytorch unavailable: torch cannot be imported")
+        for r in evidence["results"]
+    )
+    assert len(evidence["results"]) == 2  # import and train_step: a row each, none missing
+
+
+@pytest.mark.slow
+def test_one_frameworks_fault_leaves_the_other_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    evidence = probe(monkeypatch, "crash:tensorflow", frameworks=("pytorch", "tensorflow"))
+    assert rows_of(evidence, "pytorch")["train_step eager"]["median_s"] > 0
+    assert evidence["frameworks"]["tensorflow"]["available"] is False
+    assert "SIGABRT" in evidence["frameworks"]["tensorflow"]["reason"]
+    [comparison] = [c for c in evidence["comparisons"] if c["workload"] == "train_step"]
+    assert "tensorflow" in comparison["unavailable"] and comparison["ratio"] is None
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_finished_and_stops_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAULT_ENV, "hang:tensorflow:train_step")
+    pids: list[int] = []
+    real_popen = subprocess.Popen
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        process = real_popen(*args, **kwargs)
+        pids.append(process.pid)
+        return process
+
+    class InterruptWhenTFHangs(runner.Progress):
+        def starting(self, framework: str, what: str) -> None:
+            if framework == "tensorflow" and what == "train_step eager":
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.subprocess, "Popen", spy)
+    with pytest.raises(runner.ProbeInterrupted) as caught:
+        runner.run_probes(workloads=TINY, progress=InterruptWhenTFHangs())
+    evidence = caught.value.evidence
+    assert evidence["interrupted"] is True
+    assert rows_of(evidence, "pytorch")["train_step eager"]["median_s"] > 0
+    tf_rows = rows_of(evidence, "tensorflow")
+    assert tf_rows["import cold"]["median_s"] > 0
+    assert tf_rows["train_step eager"]["error"] == "interrupted (Ctrl-C)"
+    for pid in pids:  # no worker left running
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_the_command_line_saves_partial_evidence(tmp_path: Path) -> None:
+    output = tmp_path / "partial.json"
+    app = "import typer; from cli.probe_cmd import probe; app = typer.Typer(); app.command()(probe); app.command('x')(lambda: None); app()"
+    # TMPDIR: the workers' scratch directories appear here, so the test sees TensorFlow start
+    env = {
+        **os.environ,
+        FAULT_ENV: "hang:tensorflow",
+        "XDG_CACHE_HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            app,
+            "probe",
+            "--frameworks",
+            "pytorch,tensorflow",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(tmp_path.glob("fwadvise-tensorflow-*")):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "interrupted" in err and str(output) in err
+    saved = json.loads(output.read_text())
+    assert saved["interrupted"] is True
+    assert any(r["framework"] == "pytorch" and r.get("median_s") for r in saved["results"])
