@@ -10,6 +10,7 @@ favours. A framework's score is the sum of its points, so every point traces to 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -99,6 +100,7 @@ class Recommendation:
     documents_verdict: str | None = None  # the verdict as of the documents, where it differs
     retired: tuple[Retired, ...] = ()
     warnings: tuple[str, ...] = ()
+    evidence_files: tuple[dict[str, str], ...] = ()  # path, label, created of each file used
 
 
 def active(item: Criterion | Rule, facts: Facts) -> bool:
@@ -133,7 +135,7 @@ def score(kb: KnowledgeBase, facts: Facts) -> Scored:
     on = facts.as_of
     reasons = [_criterion_reason(kb, c, cs, on) for c, cs in zip(in_force, criteria, strict=True)]
     reasons += [
-        _rule_reason(kb, r, on) for r in kb.rules if active(r, facts) and r.when.holds(facts)
+        _rule_reason(kb, r, facts) for r in kb.rules if active(r, facts) and r.when.holds(facts)
     ]
     kept = sorted((r for r in reasons if r is not None), key=lambda r: (-r.points, r.rule))
     totals = {fw: round(sum(r.points for r in kept if r.favors == fw), 3) for fw in FRAMEWORKS}
@@ -221,13 +223,22 @@ def _criterion_reason(
     )
 
 
-def _rule_reason(kb: KnowledgeBase, rule: Rule, on: dt.date | None) -> Reason:
+_PLACEHOLDER = re.compile(r"\{measured:([a-z0-9_.]+)\}")
+
+
+def fill(text: str, facts: Facts) -> str:
+    """Put measured figures into a rule's text: `{measured:conv.summary}` (a lookup, no code)."""
+    return _PLACEHOLDER.sub(lambda m: str(facts.measured.get(m.group(1), "(not measured)")), text)
+
+
+def _rule_reason(kb: KnowledgeBase, rule: Rule, facts: Facts) -> Reason:
+    on = facts.as_of
     return Reason(
         rule.id,
         rule.kind,
         rule.favors,
         float(rule.points),
-        rule.because.strip(),
+        fill(" ".join(rule.because.split()), facts),
         tuple(rule.claims),
         tuple(kb.sources_of(rule.claims)),
         aged(kb, rule.claims, on),
@@ -244,6 +255,7 @@ def recommend(
     *,
     measured: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    evidence_files: tuple[dict[str, str], ...] = (),
 ) -> Recommendation:
     """Score the answers as the knowledge stood on `as_of` (default today), say what would
     change the verdict, and where today's advice differs from the documents' own."""
@@ -269,6 +281,7 @@ def recommend(
         documents_verdict=documents_verdict,
         retired=retired_rules(kb, facts),
         warnings=tuple(w for w in (staleness(kb, dt.date.today()),) if w),
+        evidence_files=evidence_files,
     )
 
 

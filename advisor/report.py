@@ -35,7 +35,7 @@ def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
             {"answers": c.answers, "verdict": c.verdict, "confidence": c.confidence}
             for c in rec.what_would_change
         ],
-        "evidence": None,
+        "evidence": _evidence(rec, kb),
         "criteria": [
             {
                 "id": c.id,
@@ -74,6 +74,31 @@ def _aged(a: Aged) -> dict[str, str]:
         "since": a.since.isoformat(),
         "source": a.source,
     }
+
+
+def _evidence(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any] | None:
+    """DESIGN.md's evidence block: the file(s) and each measured workload that moved the score."""
+    if not rec.evidence_files:
+        return None
+    used = []
+    for reason in rec.reasons:
+        if reason.kind != "measured":
+            continue
+        rule = next(r for r in kb.rules if r.id == reason.rule)
+        for test in rule.when.tests():
+            if test.subject == "measured" and test.key.endswith(".faster"):
+                workload = test.key.removesuffix(".faster")
+                ratio = rec.measured.get(f"{workload}.ratio")
+                used.append(
+                    {
+                        "workload": workload,
+                        "ratio": ratio,
+                        "points": reason.points,
+                        "favors": reason.favors,
+                        "rule": reason.rule,
+                    }
+                )
+    return {"file": rec.evidence_files[0]["path"], "files": list(rec.evidence_files), "used": used}
 
 
 def _quote(kb: KnowledgeBase, claim_id: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -60,6 +60,19 @@ SetOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+EvidenceOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--evidence",
+        "-e",
+        metavar="FILE",
+        help="Measured evidence (fwadvise probe -o). Repeatable.",
+    ),
+]
+ProbeOpt = Annotated[
+    bool,
+    typer.Option("--probe", help="Use this machine's measurements (cached, else measure now)."),
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
@@ -78,10 +91,19 @@ def main_callback(
     set_: SetOpt = None,
     format_: FormatOpt = Format.text,
     as_of: AsOfOpt = None,
+    evidence: EvidenceOpt = None,
+    probe_now: ProbeOpt = False,
 ) -> None:
     """Without a command: advise for --profile or --answers (a terminal with neither: ask)."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = {"profile": profile, "answers": answers, "set": set_, "as_of": as_of}
+        ctx.obj = {
+            "profile": profile,
+            "answers": answers,
+            "set": set_,
+            "as_of": as_of,
+            "evidence": evidence,
+            "probe": probe_now,
+        }
         return
     if profile is None and answers is None:
         if set_:
@@ -92,7 +114,7 @@ def main_callback(
             "the interactive questionnaire is not available yet; "
             "use --profile NAME (see `fwadvise profiles`) or --answers FILE"
         )
-    _advise(profile, answers, set_ or [], format_, as_of)
+    _advise(profile, answers, set_ or [], format_, as_of, Measure(evidence or [], probe_now))
 
 
 @app.command()
@@ -103,6 +125,8 @@ def recommend(
     set_: SetOpt = None,
     format_: FormatOpt = Format.text,
     as_of: AsOfOpt = None,
+    evidence: EvidenceOpt = None,
+    probe_now: ProbeOpt = False,
 ) -> None:
     """Advise for an answers file and/or a profile, with overrides."""
     inherited = ctx.obj or {}
@@ -111,7 +135,21 @@ def recommend(
     overrides = [*(inherited.get("set") or []), *(set_ or [])]
     if profile is None and answers is None:
         raise UserError("recommend needs --answers FILE or --profile NAME")
-    _advise(profile, answers, overrides, format_, as_of or inherited.get("as_of"))
+    measure = Measure(
+        [*(inherited.get("evidence") or []), *(evidence or [])],
+        probe_now or bool(inherited.get("probe")),
+    )
+    _advise(profile, answers, overrides, format_, as_of or inherited.get("as_of"), measure)
+
+
+class Measure(NamedTuple):
+    """Where measured evidence comes from: files, and/or this machine (--probe)."""
+
+    files: list[Path]
+    probe: bool
+
+
+NO_MEASURE = Measure([], False)
 
 
 def _advise(
@@ -120,6 +158,7 @@ def _advise(
     overrides: list[str],
     fmt: Format,
     as_of: str | None,
+    measure: Measure = NO_MEASURE,
 ) -> None:
     from advisor import kb as kb_mod
     from advisor.answers import resolve
@@ -128,7 +167,33 @@ def _advise(
     on = _date(as_of)
     kb = kb_mod.load()
     answers = resolve(kb, profile=profile, answers_file=answers_file, overrides=overrides)
-    _emit(run(kb, answers, as_of=on), kb, fmt)
+    files = _evidence_files(measure)
+    if files:
+        from advisor.evidence import facts
+
+        described = tuple({"path": f.path, "label": f.label, "created": f.created} for f in files)
+        rec = run(kb, answers, as_of=on, measured=facts(files), evidence_files=described)
+    else:
+        rec = run(kb, answers, as_of=on)
+    _emit(rec, kb, fmt)
+
+
+def _evidence_files(measure: Measure) -> list:  # list[advisor.evidence.EvidenceFile]
+    if not measure.files and not measure.probe:
+        return []
+    from advisor import evidence
+
+    files = []
+    if measure.probe:
+        from probes.cache import get_evidence
+
+        sys.stderr.write(
+            "fwadvise: using this machine's measurements (measuring now if none are cached)\n"
+        )
+        document, cached = get_evidence()
+        source = str(cached.path) if cached is not None else "this machine (just measured)"
+        files.append(evidence.from_document(document, source))
+    return files + evidence.load(measure.files)
 
 
 def _date(text: str | None) -> dt.date | None:

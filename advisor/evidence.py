@@ -1,0 +1,95 @@
+"""Measured evidence (probe results) -> facts the knowledge base's conditions can test.
+
+For each workload both frameworks ran, the facts are `WORKLOAD.ratio` (PyTorch time over
+TensorFlow time: below 1, PyTorch is faster), `WORKLOAD.faster` (`pytorch`, `tensorflow`, or
+`none` when the 95% interval contains 1) and `WORKLOAD.summary` (a sentence with the figures);
+then `pytorch.available`, `tensorflow.available` and a few hardware facts. Rules of kind
+`measured` in knowledge/rules.yaml use them. Nothing here imports a framework.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import UserError
+
+PREFERRED_MODES = ("compiled", "eager")  # how people run each framework in earnest, if measured
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    path: str
+    label: str
+    created: str
+    document: dict[str, Any]
+
+
+def load(paths: list[Path]) -> list[EvidenceFile]:
+    """Read and validate evidence files; a bad or missing one is a UserError naming it."""
+    from probes.evidence import EvidenceError, load_evidence
+
+    files = []
+    for path in paths:
+        try:
+            evidence = load_evidence(path)
+        except EvidenceError as exc:
+            raise UserError(str(exc)) from None
+        document = evidence.model_dump(mode="json")
+        label = document.get("label") or Path(path).stem
+        files.append(EvidenceFile(str(path), label, str(document.get("created", "")), document))
+    return files
+
+
+def from_document(document: dict[str, Any], source: str) -> EvidenceFile:
+    label = document.get("label") or "this machine"
+    return EvidenceFile(source, label, str(document.get("created", "")), document)
+
+
+def facts(files: list[EvidenceFile]) -> dict[str, Any]:
+    """Facts from the first evidence file (the machine the advice is for)."""
+    if not files:
+        return {}
+    from probes.compare import compare
+
+    first = files[0]
+    found: dict[str, Any] = {}
+    chosen: dict[str, Any] = {}
+    for comparison in compare(first.document):
+        if comparison.ratio is None:
+            continue
+        current = chosen.get(comparison.workload)
+        if current is None or _rank(comparison.mode) < _rank(current.mode):
+            chosen[comparison.workload] = comparison
+    date = first.created[:10]
+    for workload, c in chosen.items():
+        found[f"{workload}.ratio"] = round(c.ratio, 4)
+        found[f"{workload}.faster"] = c.faster if c.clear and c.faster else "none"
+        found[f"{workload}.summary"] = _summary(workload, c, first.label, date)
+    for framework in ("pytorch", "tensorflow"):
+        info = first.document.get("frameworks", {}).get(framework, {})
+        if "available" in info:
+            found[f"{framework}.available"] = bool(info["available"])
+    hardware = first.document.get("hardware", {})
+    found["hardware.gpus"] = len(hardware.get("gpus") or [])
+    found["hardware.tpu"] = bool(hardware.get("tpu"))
+    found["hardware.apple_silicon"] = bool(hardware.get("apple_silicon"))
+    return found
+
+
+def _rank(mode: str) -> int:
+    return PREFERRED_MODES.index(mode) if mode in PREFERRED_MODES else len(PREFERRED_MODES)
+
+
+def _summary(workload: str, c: Any, label: str, date: str) -> str:
+    if c.clear and c.faster:
+        times = 1 / c.ratio if c.faster == "pytorch" else c.ratio
+        lead = f"{'PyTorch' if c.faster == 'pytorch' else 'TensorFlow'} {times:.2f}x faster"
+    else:
+        lead = "no clear difference"
+    interval = f", 95% interval {c.ci_low:.2f}-{c.ci_high:.2f}" if c.ci_low is not None else ""
+    return (
+        f"{workload} ({c.mode}, {c.device}): {lead} "
+        f"(time ratio PyTorch/TensorFlow {c.ratio:.2f}{interval}), measured on {label} on {date}"
+    )
