@@ -67,6 +67,7 @@ def facts(files: list[EvidenceFile]) -> dict[str, Any]:
         found[f"{workload}.ratio"] = round(c.ratio, 4)
         found[f"{workload}.faster"] = c.faster if c.clear and c.faster else "none"
         found[f"{workload}.summary"] = _summary(workload, c, first.label, date)
+        found[f"{workload}.device"] = "cpu" if c.device == "cpu" else "gpu"
     for framework in ("pytorch", "tensorflow"):
         info = first.document.get("frameworks", {}).get(framework, {})
         if "available" in info:
@@ -93,3 +94,31 @@ def _summary(workload: str, c: Any, label: str, date: str) -> str:
         f"{workload} ({c.mode}, {c.device}): {lead} "
         f"(time ratio PyTorch/TensorFlow {c.ratio:.2f}{interval}), measured on {label} on {date}"
     )
+
+
+def check_claims(kb: Any, measured: dict[str, Any]) -> list[dict[str, str]]:
+    """Each performance claim of the documents beside what was measured here: confirmed,
+    contradicted, no clear difference, or not measurable on this machine."""
+    checks = []
+    for claim in kb.claims:
+        for m in claim.measures:
+            faster = measured.get(f"{m.workload}.faster")
+            device = measured.get(f"{m.workload}.device")
+            if faster is None or (m.device != "any" and device != m.device):
+                status = "not measurable on this machine"
+            elif faster == "none":
+                status = "no clear difference here"
+            else:
+                status = "confirmed here" if faster == m.expects else "contradicted here"
+            checks.append(
+                {
+                    "claim": claim.id,
+                    "source": claim.source,
+                    "says": claim.summary,
+                    "workload": m.workload,
+                    "device": m.device,
+                    "status": status,
+                    "measured": measured.get(f"{m.workload}.summary", ""),
+                }
+            )
+    return checks

@@ -98,7 +98,27 @@ def _evidence(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any] | None:
                         "rule": reason.rule,
                     }
                 )
-    return {"file": rec.evidence_files[0]["path"], "files": list(rec.evidence_files), "used": used}
+    from advisor.evidence import check_claims
+
+    return {
+        "file": rec.evidence_files[0]["path"],
+        "files": list(rec.evidence_files),
+        "used": used,
+        "claims": check_claims(kb, dict(rec.measured)),
+    }
+
+
+def claim_check_lines(rec: Recommendation, kb: KnowledgeBase) -> list[str]:
+    """The documents' performance claims beside this machine's measurements (all formats)."""
+    if not rec.evidence_files:
+        return []
+    from advisor.evidence import check_claims
+
+    first = rec.evidence_files[0]
+    lines = [f"Measured on {first['label']} ({first['created'][:10]}):"]
+    for c in check_claims(kb, dict(rec.measured)):
+        lines.append(f"{c['status']}: {c['says']} ({c['source']}; {c['workload']}, {c['device']})")
+    return lines
 
 
 def _quote(kb: KnowledgeBase, claim_id: str) -> dict[str, str]:
@@ -212,6 +232,10 @@ def to_markdown(rec: Recommendation, kb: KnowledgeBase, *, title: str = "fwadvis
             claim = kb.claim[cid]
             out.append(f'   > "{claim.quote}" ({claim.source})')
     out += _changed_markdown(rec)
+    checks = claim_check_lines(rec, kb)
+    if checks:
+        out += ["", "## The documents' performance claims, measured", "", checks[0], ""]
+        out += [f"- {line}" for line in checks[1:]]
     out += ["", "## What would change the verdict", ""]
     if not rec.what_would_change:
         out.append("No single change or pair of changes to the answers changes the verdict.")

@@ -62,6 +62,14 @@ class Update(Strict):
     quote: str | None = None
 
 
+class Measures(Strict):
+    """What a performance claim predicts that `fwadvise probe` can measure."""
+
+    workload: str
+    device: Literal["cpu", "gpu", "any"]
+    expects: Framework = Field(description="the framework the claim says is faster")
+
+
 class Claim(Strict):
     id: Id
     topic: Id
@@ -71,6 +79,7 @@ class Claim(Strict):
     summary: str
     checked: dt.date | None = None
     update: Update | None = None
+    measures: list[Measures] = Field(default_factory=list)
 
 
 class Option(Strict):

@@ -13,7 +13,13 @@ from rich.text import Text
 
 from advisor.engine import NAMES, Recommendation
 from advisor.kb import KnowledgeBase
-from advisor.report import VERDICT_NAMES, changed_lines, describe_change, summary_line
+from advisor.report import (
+    VERDICT_NAMES,
+    changed_lines,
+    claim_check_lines,
+    describe_change,
+    summary_line,
+)
 
 if TYPE_CHECKING:  # rich.console is imported only when a terminal is drawn to
     from rich.console import Console
@@ -30,7 +36,7 @@ def bar(value: float, scale: float, framework: str, width: int = BAR) -> Text:
 
 def layout(rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> list[Text]:
     lines = [*_warnings(rec), *_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top)]
-    return [*lines, *_since(rec), *_changes(rec, kb)]
+    return [*lines, *_measured(rec, kb), *_since(rec), *_changes(rec, kb)]
 
 
 def render(console: Console, rec: Recommendation, kb: KnowledgeBase) -> None:
@@ -114,6 +120,21 @@ def _reasons(rec: Recommendation, kb: KnowledgeBase, top: int) -> list[Text]:
 
 def _warnings(rec: Recommendation) -> list[Text]:
     return [Text(f"Warning: {w}", style="bold yellow") for w in rec.warnings]
+
+
+def _measured(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
+    checks = claim_check_lines(rec, kb)
+    if not checks:
+        return []
+    lines = [
+        Text(""),
+        Text("The documents' performance claims, measured", style="bold"),
+        Text("  " + checks[0]),
+    ]
+    for line in checks[1:]:
+        wrapped = textwrap.wrap(line, WIDTH - 6)
+        lines += [Text(("  • " if i == 0 else "    ") + part) for i, part in enumerate(wrapped)]
+    return lines
 
 
 def _since(rec: Recommendation) -> list[Text]:
