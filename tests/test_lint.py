@@ -189,8 +189,16 @@ def test_kb_validate_cli_reports_and_fails(kb_copy: Path) -> None:
 
 
 def test_dates_are_linted(kb_copy: Path) -> None:
-    edit(kb_copy / "sources.yaml", "    url: https://pypi.org/rss/project/tf-agents/releases.xml\n", "")
-    edit(kb_copy / "rules.yaml", "valid_from: 2024-05-14", "valid_from: 2024-05-14\n    valid_until: 2024-01-01")
+    edit(
+        kb_copy / "sources.yaml",
+        "    url: https://pypi.org/rss/project/tf-agents/releases.xml\n",
+        "",
+    )
+    edit(
+        kb_copy / "rules.yaml",
+        "valid_from: 2024-05-14",
+        "valid_from: 2024-05-14\n    valid_until: 2024-01-01",
+    )
     found = problems(kb_copy)
     assert any("later source tf-agents-releases needs a url" in p for p in found)
     assert any("iot-litert: valid_until is not after valid_from" in p for p in found)
