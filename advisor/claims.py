@@ -22,6 +22,7 @@ def claim_records(kb: KnowledgeBase) -> list[dict[str, Any]]:
                 "said": source.date.isoformat(),
                 "status": "aged" if update else "current",
                 "checked": claim.checked.isoformat() if claim.checked else None,
+                "check_note": claim.check_note,
                 "update": None
                 if update is None
                 else {

@@ -145,8 +145,10 @@ def _dates(kb: KnowledgeBase) -> Iterator[Problem]:
             later = kb.source[claim.update.source]
             if later.kind != "later":
                 yield Problem(where, f"{claim.id}: an update cites a later source, not {later.id}")
-            if claim.checked is None:
-                yield Problem(where, f"{claim.id} has an update but no `checked` date")
+        if claim.checked is None:
+            yield Problem(
+                where, f"{claim.id} has no `checked` date: check it against current sources"
+            )
     for file, key, items in (
         ("criteria.yaml", "criteria", kb.criteria),
         ("rules.yaml", "rules", kb.rules),

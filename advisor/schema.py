@@ -78,6 +78,7 @@ class Claim(Strict):
     quote: str = Field(min_length=10)
     summary: str
     checked: dt.date | None = None
+    check_note: str | None = Field(None, description="what the check found, where no update")
     update: Update | None = None
     measures: list[Measures] = Field(default_factory=list)
 

@@ -208,5 +208,6 @@ def test_every_claim_has_a_date_and_a_source() -> None:
     kb = kb_mod.load()
     for claim in kb.claims:
         assert kb.source[claim.source].date  # dated by its source
+        assert claim.checked, claim.id  # and checked against current sources
         if claim.update:
-            assert claim.checked and kb.source[claim.update.source].url
+            assert kb.source[claim.update.source].url and claim.update.since

@@ -201,10 +201,10 @@ def test_ctrl_c_keeps_what_finished_and_stops_the_worker(monkeypatch: pytest.Mon
 def test_ctrl_c_at_the_command_line_saves_partial_evidence(tmp_path: Path) -> None:
     output = tmp_path / "partial.json"
     app = "import typer; from cli.probe_cmd import probe; app = typer.Typer(); app.command()(probe); app.command('x')(lambda: None); app()"
-    # TMPDIR: the workers' scratch directories appear here, so the test sees TensorFlow start
+    # TMPDIR: the workers' scratch directories appear here, so the test sees PyTorch start
     env = {
         **os.environ,
-        FAULT_ENV: "hang:tensorflow",
+        FAULT_ENV: "hang:pytorch",
         "XDG_CACHE_HOME": str(tmp_path),
         "TMPDIR": str(tmp_path),
     }
@@ -215,7 +215,7 @@ def test_ctrl_c_at_the_command_line_saves_partial_evidence(tmp_path: Path) -> No
             app,
             "probe",
             "--frameworks",
-            "pytorch,tensorflow",
+            "tensorflow,pytorch",
             "--output",
             str(output),
         ],
@@ -226,7 +226,7 @@ def test_ctrl_c_at_the_command_line_saves_partial_evidence(tmp_path: Path) -> No
         text=True,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(tmp_path.glob("fwadvise-tensorflow-*")):
+    while time.monotonic() < deadline and not list(tmp_path.glob("fwadvise-pytorch-*")):
         time.sleep(0.2)
     time.sleep(1.0)
     process.send_signal(signal.SIGINT)
@@ -235,4 +235,5 @@ def test_ctrl_c_at_the_command_line_saves_partial_evidence(tmp_path: Path) -> No
     assert "interrupted" in err and str(output) in err
     saved = json.loads(output.read_text())
     assert saved["interrupted"] is True
-    assert any(r["framework"] == "pytorch" and r.get("median_s") for r in saved["results"])
+    assert any(r["framework"] == "tensorflow" and r.get("median_s") for r in saved["results"])
+    assert all(r.get("error") for r in saved["results"] if r["framework"] == "pytorch")
