@@ -11,6 +11,7 @@ framework versions are the ones it measured.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,9 +48,10 @@ def load_cached(machine: str | None = None) -> Cached | None:
         return None
     try:
         model = load_evidence(path)
-    except EvidenceError:
+        document = json.loads(path.read_text(encoding="utf-8"))  # as written, no defaults added
+    except (EvidenceError, OSError, ValueError):
         return None
-    return Cached(path, model.model_dump(mode="json"), model.age_s())
+    return Cached(path, document, model.age_s())
 
 
 def reuse_problem(

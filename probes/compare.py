@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from probes.stats import RatioInterval, bootstrap_ratio, normal_ratio
+from probes.stats import BUSY_CORES, RatioInterval, bootstrap_ratio, normal_ratio
 
 PAIR = ("pytorch", "tensorflow")
 MIN_SAMPLES = 3  # fewer raw samples than this give no interval (import time has one)
@@ -89,6 +89,13 @@ def _measured(row: dict[str, Any] | None) -> bool:
     return row is not None and not row.get("error") and bool(row.get("median_s"))
 
 
+def _steady(row: dict[str, Any]) -> bool:
+    """Met the spread target, with no busy neighbour while it ran."""
+    return (
+        row.get("reliable", True) is not False and (row.get("other_load_cores") or 0) <= BUSY_CORES
+    )
+
+
 def compare_pair(pt: dict[str, Any] | None, tf: dict[str, Any] | None) -> Comparison:
     """One comparison from the PyTorch and TensorFlow rows of the same task (either may fail)."""
     some = pt if _measured(pt) else tf or pt  # the measured side knows the real device
@@ -128,7 +135,7 @@ def compare_pair(pt: dict[str, Any] | None, tf: dict[str, Any] | None) -> Compar
         pytorch_median_s=pt["median_s"],
         tensorflow_median_s=tf["median_s"],
         method=method,
-        reliable=bool(pt.get("reliable", True) and tf.get("reliable", True)),
+        reliable=all(_steady(row) for row in (pt, tf)),
     )
 
 

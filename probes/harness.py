@@ -7,15 +7,17 @@ would exist twice (once as __main__.Skipped, once as probes.worker.Skipped).
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from probes import suite as suite_mod
-from probes.stats import Budget, measure
+from probes.stats import BUSY_CORES, Budget, Measurement, measure
 
 DEPLOY_MODES = ("tflite", "export", "onnx")
 
@@ -90,6 +92,63 @@ def rss_peak_mb() -> float | None:
 # --- tasks --------------------------------------------------------------------------------------
 
 
+# --- interference -------------------------------------------------------------------------------
+
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_ticks() -> tuple[float, int, int] | None:
+    """(wall clock, busy ticks of the whole machine incl. steal, ticks of this process)."""
+    try:
+        total = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        own = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in total[:8])
+    mine = sum(int(v) for v in own[11:15])  # utime stime cutime cstime
+    return time.monotonic(), user + nice + system + irq + softirq + steal, mine
+
+
+class Interference:
+    """How many cores other processes (and the hypervisor's steal) took while a block ran."""
+
+    def __init__(self) -> None:
+        self._start = _cpu_ticks()
+        self.cores: float | None = None
+
+    def stop(self) -> float | None:
+        end = _cpu_ticks()
+        if self._start is None or end is None or end[0] <= self._start[0]:
+            return None
+        others = (end[1] - self._start[1]) - (end[2] - self._start[2])
+        self.cores = round(max(0.0, others / _HZ / (end[0] - self._start[0])), 2)
+        return self.cores
+
+
+def measure_undisturbed(
+    fn: Callable[[], object], budget: Budget, sync: Callable[[], None] | None, attempts: int = 2
+) -> tuple[Measurement, float | None]:
+    """Measure, and once more if other processes were busy meanwhile; keep the quieter attempt.
+
+    A shared machine's neighbours can slow a multi-threaded kernel many times over (a thread
+    waits at a barrier for a core someone else holds); retrying costs seconds, a wrong verdict
+    costs more. The first attempt's first-call time (tracing, compilation) is kept.
+    """
+    best: tuple[Measurement, float | None] | None = None
+    first_call = None
+    for _ in range(attempts):
+        meter = Interference()
+        result = measure(fn, budget, sync)
+        busy = meter.stop()
+        first_call = first_call if first_call is not None else result.first_call_s
+        if best is None or (busy or 0.0) < (best[1] or 0.0):
+            best = (result, busy)
+        if busy is None or busy <= BUSY_CORES:
+            break
+    assert best is not None
+    return replace(best[0], first_call_s=first_call), best[1]
+
+
 def describe(exc: BaseException) -> str:
     """One line for an error row; out-of-memory errors say so first."""
     text = (str(exc).strip().splitlines() or [""])[0][:300]
@@ -137,8 +196,10 @@ def run_task(
             row.update(backend.deploy(task, budget_for(suite, per_call=True)))
         else:
             prepared = backend.prepare(task)
-            result = measure(prepared.fn, budget_for(suite, prepared.per_call), backend.sync())
+            budget = budget_for(suite, prepared.per_call)
+            result, busy = measure_undisturbed(prepared.fn, budget, backend.sync())
             row.update(result.summary())
+            row["other_load_cores"] = busy
             row["throughput"] = prepared.work / result.median_s
             row["unit"] = prepared.unit
             row.update(prepared.extra)
@@ -170,9 +231,10 @@ def deployed(
     diff = float(np.max(np.abs(got - expected)))
     if not diff <= 1e-3 * max(1.0, float(np.max(np.abs(expected)))):  # also catches NaN
         raise RuntimeError(f"{runtime}: output differs from the framework's by {diff:.3g}")
-    result = measure(call, budget)
+    result, busy = measure_undisturbed(call, budget, None)
     return {
         **result.summary(),
+        "other_load_cores": busy,
         "throughput": 1.0 / result.median_s,
         "unit": "inferences/s",
         "size_bytes": size_bytes,

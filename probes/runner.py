@@ -27,6 +27,7 @@ from probes import suite as suite_mod
 from probes.compare import compare
 from probes.detect import detect_hardware, fingerprint, usable_cores
 from probes.protocol import Reader
+from probes.stats import BUSY_CORES
 
 SCHEMA_VERSION = 1
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +164,7 @@ def run_worker(
                     _take(reader.poll(), outcome, progress)
                     if code is not None:
                         _take(reader.poll() + reader.flush_partial(), outcome, progress)
+                        _stop(process)  # its compile helpers must not disturb the next worker
                         break
                     if time.monotonic() - start > timeout_s:
                         _stop(process)
@@ -255,14 +257,20 @@ def notes_for(results: list[dict[str, Any]]) -> list[str]:
                 f"{row['framework']} {row['workload']} compiled: first call took {first:.1f} s "
                 "because the torch.compile cache was cold (a warm cache takes a few seconds)"
             )
-    noisy = [
-        f"{r['framework']} {r['workload']} {r['mode']}"
-        for r in results
-        if r.get("reliable") is False and r["workload"] != "import"
-    ]
+    noisy = [_name(r) for r in results if r.get("reliable") is False and r["workload"] != "import"]
     if noisy:
         notes.append("noisy (IQR/median above 10%): " + ", ".join(noisy))
+    busy = [_name(r) for r in results if (r.get("other_load_cores") or 0) > BUSY_CORES]
+    if busy:
+        notes.append(
+            "other processes kept a core busy while these ran (figures may be slow): "
+            + ", ".join(busy)
+        )
     return notes
+
+
+def _name(row: dict[str, Any]) -> str:
+    return f"{row['framework']} {row['workload']} {row['mode']}"
 
 
 def new_evidence(

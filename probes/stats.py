@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 TARGET_REL_IQR = 0.10  # stop repeating once IQR/median is below this
 MIN_REPEATS = 5  # fewer samples than this never count as reliable
 MIN_SAMPLE_S = 0.01  # one sample runs the op enough times to last at least this long
+BUSY_CORES = 0.25  # other processes using more cores than this while we measure: disturbed
 
 
 def quantile(values: Sequence[float], q: float) -> float:
