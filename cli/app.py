@@ -18,6 +18,7 @@ from cli.probe_cmd import probe
 
 if TYPE_CHECKING:  # the engine is imported only when a command needs it (start-up time)
     from advisor.engine import Recommendation
+    from advisor.evidence import EvidenceFile
     from advisor.kb import KnowledgeBase
 
 app = typer.Typer(
@@ -178,7 +179,7 @@ def _advise(
     _emit(rec, kb, fmt)
 
 
-def _evidence_files(measure: Measure) -> list:  # list[advisor.evidence.EvidenceFile]
+def _evidence_files(measure: Measure) -> list[EvidenceFile]:
     if not measure.files and not measure.probe:
         return []
     from advisor import evidence

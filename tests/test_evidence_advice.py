@@ -127,9 +127,14 @@ def test_bad_evidence_files_are_clear_errors(tmp_path: Path) -> None:
     assert done.returncode == 2 and str(bad) in done.stderr and "Traceback" not in done.stderr
 
 
-def test_documents_performance_claims_beside_the_measurements(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_documents_performance_claims_beside_the_measurements(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
     facts = evidence.facts(evidence.load([write(tmp_path, document())]))
-    checks = {(c["claim"], c["workload"], c["device"]): c["status"] for c in evidence.check_claims(kb, facts)}
+    checks = {
+        (c["claim"], c["workload"], c["device"]): c["status"]
+        for c in evidence.check_claims(kb, facts)
+    }
     # "TensorFlow exhibits better training performance on CNN models": here PyTorch was 2x faster
     assert checks[("speed.kh-cnn-rnn", "conv", "any")] == "contradicted here"
     # "training time for PyTorch is significantly higher than TensorFlow on the CPU": 0.5% apart
