@@ -27,11 +27,12 @@ from probes import suite as suite_mod
 from probes.compare import compare
 from probes.detect import detect_hardware, fingerprint, usable_cores
 from probes.protocol import Reader
-from probes.stats import BUSY_CORES
+from probes.stats import BUSY_CORES, Measurement
 
 SCHEMA_VERSION = 1
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT_S = {"quick": 120.0, "full": 1200.0}
+DEFAULT_ROUNDS = {"quick": 1, "full": 3}
 POLL_S = 0.05
 
 
@@ -307,10 +308,13 @@ def run_probes(
     workloads: Iterable[str] | None = None,
     threads: int | None = None,
     label: str | None = None,
+    rounds: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Measure, and return the evidence document (DESIGN.md's format plus comparisons).
 
+    `rounds` fresh worker processes per framework, alternating frameworks (pyperf's lesson: a
+    process has its own luck with memory placement and neighbours), pool their samples.
     Raises ProbeInterrupted (a KeyboardInterrupt) on Ctrl-C, carrying the partial evidence.
     """
     started = time.monotonic()
@@ -320,49 +324,97 @@ def run_probes(
     tasks = suite_mod.plan(suite, workloads)
     threads = threads or usable_cores()
     timeout_s = timeout_s or DEFAULT_TIMEOUT_S[suite]
+    rounds = rounds or DEFAULT_ROUNDS[suite]
     evidence = new_evidence(detect_hardware(), suite, threads, label, device)
+    evidence["rounds"] = rounds
     per_framework = {fw: suite_mod.tasks_for(fw, tasks) for fw in frameworks}
-    total = sum(len(t) for t in per_framework.values())
-    estimate = sum(
+    total = rounds * sum(len(t) for t in per_framework.values())
+    estimate = rounds * sum(
         suite_mod.IMPORT_ESTIMATE_S[fw] + sum(estimate_s(fw, t) for t in fw_tasks)
         for fw, fw_tasks in per_framework.items()
     )
     progress.plan(total, estimate)
-    for framework, fw_tasks in per_framework.items():
-        outcome = WorkerOutcome(framework)
-        try:
-            run_worker(
-                framework,
-                fw_tasks,
-                suite=suite,
-                device=device,
-                threads=threads,
-                timeout_s=timeout_s,
-                workloads=workloads,
-                progress=progress,
-                outcome=outcome,
-            )
-        except KeyboardInterrupt:
-            outcome.failure = "interrupted (Ctrl-C)"
-            _add(evidence, outcome, fw_tasks, device, progress)
-            _interrupted(evidence, per_framework, device)
-            raise ProbeInterrupted(finish(evidence, started)) from None
-        _add(evidence, outcome, fw_tasks, device, progress)
+    collected: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
+    interrupted = False
+    for _ in range(rounds):
+        for framework, fw_tasks in per_framework.items():
+            outcome = WorkerOutcome(framework)
+            try:
+                run_worker(
+                    framework,
+                    fw_tasks,
+                    suite=suite,
+                    device=device,
+                    threads=threads,
+                    timeout_s=timeout_s,
+                    workloads=workloads,
+                    progress=progress,
+                    outcome=outcome,
+                )
+            except KeyboardInterrupt:
+                outcome.failure = "interrupted (Ctrl-C)"
+                interrupted = True
+            _collect(evidence, collected[framework], outcome, fw_tasks, device, progress)
+            if interrupted:
+                break
+        if interrupted:
+            break
+    evidence["results"] = [row for fw in frameworks for row in merge_rounds(collected[fw])]
+    if interrupted:
+        _interrupted(evidence, per_framework, device)
+        raise ProbeInterrupted(finish(evidence, started))
     return finish(evidence, started)
 
 
-def _add(
+def _collect(
     evidence: dict[str, Any],
+    rounds: list[list[dict[str, Any]]],
     outcome: WorkerOutcome,
     tasks: list[suite_mod.Task],
     device: str,
     progress: Progress,
 ) -> None:
-    evidence["frameworks"][outcome.framework] = framework_entry(outcome)
+    entry = framework_entry(outcome)
+    known = evidence["frameworks"].get(outcome.framework)
+    if known is None or (entry.get("available") and not known.get("available")):
+        evidence["frameworks"][outcome.framework] = entry
     rows = complete_rows(outcome, tasks, device)
     for row in rows[len(outcome.rows) :]:
         progress.row(row)  # the error rows the worker could not send itself
-    evidence["results"] += rows
+    rounds.append(rows)
+
+
+def merge_rounds(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per task from each round's row: samples pooled, errors kept beside them."""
+    if len(rounds) <= 1:
+        return rounds[0] if rounds else []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rows in rounds:
+        for row in rows:
+            groups.setdefault((row["workload"], row["mode"]), []).append(row)
+    return [merge_row(group) for group in groups.values()]
+
+
+def merge_row(group: list[dict[str, Any]]) -> dict[str, Any]:
+    measured = [r for r in group if not r.get("error") and r.get("samples_s")]
+    if not measured:
+        return group[0]
+    first = measured[0]
+    pooled = Measurement(
+        tuple(s for r in measured for s in r["samples_s"]),
+        number=first.get("number") or 1,
+        first_call_s=first.get("first_call_s"),  # a later process may find warm caches
+    )
+    row = {**first, **pooled.summary(), "rounds": len(measured)}
+    if first.get("throughput"):
+        row["throughput"] = first["throughput"] * first["median_s"] / pooled.median_s
+    for key in ("peak_memory_mb", "peak_rss_mb", "other_load_cores"):
+        values = [r[key] for r in measured if r.get(key) is not None]
+        row[key] = max(values) if values else row.get(key)
+    errors = [r["error"] for r in group if r.get("error")]
+    if errors:
+        row["round_errors"] = errors
+    return row
 
 
 def _interrupted(

@@ -83,14 +83,16 @@ def gemm_against_timer(threads: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def ratio_spread(runs: int) -> tuple[dict[tuple[str, str], list[float]], list[float]]:
+def ratio_spread(
+    runs: int, rounds: int | None
+) -> tuple[dict[tuple[str, str], list[float]], list[float]]:
     from probes.runner import run_probes
 
     ratios: dict[tuple[str, str], list[float]] = {}
     walls = []
     for _ in range(runs):
         start = time.perf_counter()
-        evidence = run_probes(suite="quick")
+        evidence = run_probes(suite="quick", rounds=rounds)
         walls.append(time.perf_counter() - start)
         for c in evidence["comparisons"]:
             if c["ratio"] is not None and c["workload"] != "import":
@@ -102,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold-compile", action="store_true")
+    parser.add_argument("--rounds", type=int, default=None, help="worker processes per framework")
     args = parser.parse_args()
     from probes.detect import usable_cores
 
@@ -134,9 +137,10 @@ def main() -> None:
         )
     )
 
-    ratios, walls = ratio_spread(args.runs)
+    ratios, walls = ratio_spread(args.runs, args.rounds)
+    rounds = f", {args.rounds} worker rounds each" if args.rounds else ""
     print(
-        f"\n3. torch/TF time ratio over {args.runs} quick runs (library wall: "
+        f"\n3. torch/TF time ratio over {args.runs} quick runs{rounds} (library wall: "
         + ", ".join(f"{w:.1f} s" for w in walls)
         + ")"
     )

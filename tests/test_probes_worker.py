@@ -237,3 +237,28 @@ def test_ctrl_c_at_the_command_line_saves_partial_evidence(tmp_path: Path) -> No
     assert saved["interrupted"] is True
     assert any(r["framework"] == "tensorflow" and r.get("median_s") for r in saved["results"])
     assert all(r.get("error") for r in saved["results"] if r["framework"] == "pytorch")
+
+
+def test_rounds_pool_samples_and_keep_errors() -> None:
+    a = {
+        "workload": "gemm",
+        "mode": "eager",
+        "framework": "pytorch",
+        "median_s": 1.0,
+        "throughput": 2.0,
+        "samples_s": [1.0] * 5,
+        "peak_memory_mb": 10.0,
+    }
+    b = {**a, "median_s": 3.0, "throughput": 2 / 3, "samples_s": [3.0] * 6, "peak_memory_mb": 30.0}
+    failed = {
+        "workload": "gemm",
+        "mode": "eager",
+        "framework": "pytorch",
+        "error": "worker timed out after 5 s",
+    }
+    [row] = runner.merge_rounds([[a], [b], [failed]])
+    assert row["repeats"] == 11 and row["median_s"] == 3.0
+    assert row["throughput"] == pytest.approx(2 / 3)  # work per call is the same in every round
+    assert row["peak_memory_mb"] == 30.0 and row["rounds"] == 2
+    assert row["round_errors"] == ["worker timed out after 5 s"]
+    assert runner.merge_rounds([[failed], [failed]]) == [failed]
