@@ -15,7 +15,10 @@ from typing import Any
 
 from advisor.errors import UserError
 
-PREFERRED_MODES = ("compiled", "eager")  # how people run each framework in earnest, if measured
+# Only compiled-vs-compiled comparisons inform the advice: TensorFlow's eager path (op by op)
+# is not how TensorFlow trains (tf.function), and comparing it with PyTorch eager overstates
+# PyTorch many times over. The quick suite compiles inference only; `probe --full` compiles all.
+ADVICE_MODES = ("compiled",)
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,8 @@ def facts(files: list[EvidenceFile]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     chosen: dict[str, Any] = {}
     for comparison in compare(first.document):
-        if comparison.ratio is None:
-            continue
-        current = chosen.get(comparison.workload)
-        if current is None or _rank(comparison.mode) < _rank(current.mode):
-            chosen[comparison.workload] = comparison
+        if comparison.ratio is not None and comparison.mode in ADVICE_MODES:
+            chosen.setdefault(comparison.workload, comparison)
     date = first.created[:10]
     for workload, c in chosen.items():
         found[f"{workload}.ratio"] = round(c.ratio, 4)
@@ -69,18 +69,15 @@ def facts(files: list[EvidenceFile]) -> dict[str, Any]:
         found[f"{workload}.summary"] = _summary(workload, c, first.label, date)
         found[f"{workload}.device"] = "cpu" if c.device == "cpu" else "gpu"
     for framework in ("pytorch", "tensorflow"):
-        info = first.document.get("frameworks", {}).get(framework, {})
-        if "available" in info:
-            found[f"{framework}.available"] = bool(info["available"])
+        available = first.document.get("frameworks", {}).get(framework, {}).get("available")
+        # null means "not known" (an interrupted run): never read it as "unavailable"
+        if isinstance(available, bool) and not first.document.get("interrupted"):
+            found[f"{framework}.available"] = available
     hardware = first.document.get("hardware", {})
     found["hardware.gpus"] = len(hardware.get("gpus") or [])
     found["hardware.tpu"] = bool(hardware.get("tpu"))
     found["hardware.apple_silicon"] = bool(hardware.get("apple_silicon"))
     return found
-
-
-def _rank(mode: str) -> int:
-    return PREFERRED_MODES.index(mode) if mode in PREFERRED_MODES else len(PREFERRED_MODES)
 
 
 def _summary(workload: str, c: Any, label: str, date: str) -> str:

@@ -21,7 +21,7 @@ def row(workload: str, framework: str, seconds: float, **extra: object) -> dict:
         "workload": workload,
         "framework": framework,
         "device": "cpu",
-        "mode": "eager",
+        "mode": "compiled",
         "params": {},
         "median_s": seconds,
         "iqr_s": seconds * 0.02,
@@ -48,7 +48,7 @@ def document(tf_available: bool = True) -> dict:
                 "workload": "conv",
                 "framework": "tensorflow",
                 "device": "cpu",
-                "mode": "eager",
+                "mode": "compiled",
                 "params": {},
                 "error": "No module named 'tensorflow'",
             }
@@ -142,3 +142,22 @@ def test_documents_performance_claims_beside_the_measurements(
     # GPU claims cannot be checked on a CPU-only measurement; LSTM was not measured at all
     assert checks[("speed.kh-gpu-cnn-lstm", "conv", "gpu")] == "not measurable on this machine"
     assert checks[("speed.kh-cnn-rnn", "lstm", "any")] == "not measurable on this machine"
+
+
+def test_unknown_availability_is_not_unavailable(tmp_path: Path) -> None:
+    doc = document()
+    doc["frameworks"]["tensorflow"] = {"available": None}
+    assert "tensorflow.available" not in evidence.facts(evidence.load([write(tmp_path, doc)]))
+    doc = document(tf_available=False)
+    doc["interrupted"] = True
+    assert "tensorflow.available" not in evidence.facts(
+        evidence.load([write(tmp_path, doc, "b.json")])
+    )
+
+
+def test_eager_comparisons_do_not_inform_the_advice(tmp_path: Path) -> None:
+    doc = document()
+    for result in doc["results"]:
+        result["mode"] = "eager"
+    facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
+    assert not any(key.endswith(".faster") for key in facts)
