@@ -161,3 +161,11 @@ def test_eager_comparisons_do_not_inform_the_advice(tmp_path: Path) -> None:
         result["mode"] = "eager"
     facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
     assert not any(key.endswith(".faster") for key in facts)
+
+
+def test_neither_framework_available_adds_no_points(kb: KnowledgeBase, tmp_path: Path) -> None:
+    doc = document(tf_available=False)
+    doc["frameworks"]["pytorch"] = {"available": False, "reason": "not installed"}
+    facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
+    rec = recommend(kb, resolve(kb, profile="industry"), measured=facts)
+    assert not {r.rule for r in rec.reasons} & {"measured-tensorflow-unavailable", "measured-pytorch-unavailable"}
