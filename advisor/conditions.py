@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Union
+from types import MappingProxyType
+from typing import Any, NamedTuple, Union
 
 SUBJECTS = ("answer", "measured", "date")
 OPERATORS = ("equals", "in", "includes", "includes_any", "gt", "ge", "lt", "le", "present")
 _MISSING = object()
+_NO_FACTS: Mapping[str, Any] = MappingProxyType({})
 _COLLECTION = (list, tuple, set, frozenset)
 
 
@@ -63,12 +64,11 @@ class ConditionError(ValueError):
         self.path = path
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What conditions are evaluated against."""
 
     answers: Mapping[str, Any]
-    measured: Mapping[str, Any] = field(default_factory=dict)
+    measured: Mapping[str, Any] = _NO_FACTS
     as_of: dt.date | None = None
     documents_only: bool = False  # the documents' own view: no later update applies
 
@@ -80,8 +80,7 @@ class Facts:
         return self.as_of if self.as_of is not None else _MISSING
 
 
-@dataclass(frozen=True)
-class Test:
+class Test(NamedTuple):
     subject: str
     key: str
     op: str
@@ -117,8 +116,7 @@ class Test:
         return {self.subject: self.key, self.op: operand}
 
 
-@dataclass(frozen=True)
-class All:
+class All(NamedTuple):
     items: tuple[Condition, ...]
 
     def holds(self, facts: Facts) -> bool:
@@ -135,8 +133,7 @@ class All:
         return {"all": [item.to_data() for item in self.items]}
 
 
-@dataclass(frozen=True)
-class AnyOf:
+class AnyOf(NamedTuple):
     items: tuple[Condition, ...]
 
     def holds(self, facts: Facts) -> bool:
@@ -153,8 +150,7 @@ class AnyOf:
         return {"any": [item.to_data() for item in self.items]}
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(NamedTuple):
     item: Condition
 
     def holds(self, facts: Facts) -> bool:

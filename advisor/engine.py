@@ -12,18 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from advisor.conditions import Facts
+from advisor.conditions import _NO_FACTS, Facts
 from advisor.kb import KnowledgeBase
 from advisor.schema import FRAMEWORKS, Criterion, Rule, WeightRule
 
 NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
 
 
-@dataclass(frozen=True)
-class Aged:
+class Aged(NamedTuple):
     """A claim a reason rests on that has changed since its source said it."""
 
     claim: str
@@ -33,8 +31,7 @@ class Aged:
     source: str
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     rule: str
     kind: str  # criterion | guidance | requirement | measured
     favors: str
@@ -45,8 +42,7 @@ class Reason:
     aged: tuple[Aged, ...] = ()
 
 
-@dataclass(frozen=True)
-class Retired:
+class Retired(NamedTuple):
     """Advice the documents gave for these answers that no longer holds on the as-of date."""
 
     rule: str
@@ -56,8 +52,7 @@ class Retired:
     aged: tuple[Aged, ...]
 
 
-@dataclass(frozen=True)
-class CriterionScore:
+class CriterionScore(NamedTuple):
     id: str
     name: str
     weight: float
@@ -66,8 +61,7 @@ class CriterionScore:
     weighted_by: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
     verdict: str
     confidence: float
     scores: dict[str, float]
@@ -75,8 +69,7 @@ class Scored:
     criteria: tuple[CriterionScore, ...]
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """A set of answer changes and the verdict it leads to."""
 
     answers: dict[str, Any]
@@ -84,8 +77,7 @@ class Change:
     confidence: float
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     verdict: str
     confidence: float
     scores: dict[str, float]
@@ -95,7 +87,7 @@ class Recommendation:
     what_would_change: tuple[Change, ...]
     as_of: dt.date
     either_band: float
-    measured: Mapping[str, Any] = field(default_factory=dict)
+    measured: Mapping[str, Any] = _NO_FACTS
     documents_date: dt.date | None = None
     documents_verdict: str | None = None  # the verdict as of the documents, where it differs
     retired: tuple[Retired, ...] = ()
@@ -264,7 +256,7 @@ def recommend(
     as_of = as_of or dt.date.today()
     facts = Facts(dict(answers), dict(measured or {}), as_of)
     scored = score(kb, facts)
-    documents = decide(totals(kb, replace(facts, documents_only=True)), kb.settings.either_band)[0]
+    documents = decide(totals(kb, facts._replace(documents_only=True)), kb.settings.either_band)[0]
     documents_verdict = documents if documents != scored.verdict else None
     return Recommendation(
         verdict=scored.verdict,

@@ -8,7 +8,6 @@ value added to or removed from a many-question (never leaving it empty).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from itertools import combinations
 from typing import Any
 
@@ -59,7 +58,7 @@ def _flips(
         change = apply(kb, answers, edits)
         if len(change) == 0 or sum(_size(answers, q, v) for q, v in change.items()) < len(edits):
             continue  # a no-op, or a pair that collapses to a single change
-        scores = totals(kb, replace(facts, answers={**answers, **change}), items)
+        scores = totals(kb, facts._replace(answers={**answers, **change}), items)
         new_verdict, confidence = decide(scores, kb.settings.either_band)
         if new_verdict != verdict:
             found.setdefault(repr(sorted(change.items())), Change(change, new_verdict, confidence))

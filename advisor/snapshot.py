@@ -66,6 +66,8 @@ def write(key: str, parts: dict[str, BaseModel]) -> None:
 
 def _dump(value: Any) -> Any:
     """Like model_dump(mode="json"), but conditions go back to their YAML form."""
+    if hasattr(value, "to_data"):  # a condition (a tuple too, so before the tuple case)
+        return value.to_data()
     if isinstance(value, BaseModel):
         return {name: _dump(getattr(value, name)) for name in type(value).model_fields}
     if isinstance(value, list | tuple):
@@ -74,8 +76,6 @@ def _dump(value: Any) -> Any:
         return {k: _dump(v) for k, v in value.items()}
     if isinstance(value, dt.date):
         return value.isoformat()
-    if hasattr(value, "to_data"):
-        return value.to_data()
     return value
 
 
