@@ -12,7 +12,7 @@ from itertools import combinations
 from typing import Any
 
 from advisor.conditions import Facts
-from advisor.engine import Change, decide, in_force, totals
+from advisor.engine import Change, InForce, decide, in_force, totals
 from advisor.kb import KnowledgeBase
 
 Edit = tuple[str, Any]  # (question id, the value it sets, or for many-questions the value toggled)
@@ -40,29 +40,89 @@ def apply(kb: KnowledgeBase, answers: dict[str, Any], edits: tuple[Edit, ...]) -
     return {q: v for q, v in changed.items() if v != answers[q]}
 
 
-def what_would_change(kb: KnowledgeBase, facts: Facts, verdict: str) -> list[Change]:
-    edits = list(single_edits(kb))
-    singles = _flips(kb, facts, verdict, ((e,) for e in edits))
-    if singles:
-        return singles
-    return _flips(kb, facts, verdict, combinations(edits, 2))
-
-
-def _flips(
-    kb: KnowledgeBase, facts: Facts, verdict: str, candidates: Iterator[tuple[Edit, ...]]
+def what_would_change(
+    kb: KnowledgeBase, facts: Facts, verdict: str, *, exact: bool = False
 ) -> list[Change]:
-    answers = dict(facts.answers)
-    items = in_force(kb, facts)  # one date for every candidate
-    found: dict[str, Change] = {}
-    for edits in candidates:
-        change = apply(kb, answers, edits)
-        if len(change) == 0 or sum(_size(answers, q, v) for q, v in change.items()) < len(edits):
-            continue  # a no-op, or a pair that collapses to a single change
-        scores = totals(kb, facts._replace(answers={**answers, **change}), items)
-        new_verdict, confidence = decide(scores, kb.settings.either_band)
-        if new_verdict != verdict:
-            found.setdefault(repr(sorted(change.items())), Change(change, new_verdict, confidence))
-    return sorted(found.values(), key=lambda c: (-c.confidence, repr(sorted(c.answers.items()))))
+    """Single changes that flip the verdict; else pairs. Scores add up across conditions, so a
+    pair of changes to questions that no condition names together is predicted from the two
+    single changes, and scored in full only when the prediction is a flip or close to one
+    (`exact=True` scores every pair, for the tests that check the prediction)."""
+    search = _Search(kb, facts, verdict)
+    singles = [c for c in (search.try_edits((e,)) for e in search.edits) if c]
+    if singles:
+        return _ordered(singles)
+    predict = not exact and _additive(kb)
+    pairs = []
+    for a, b in combinations(search.edits, 2):
+        if predict and search.predicted_same(a, b):
+            continue
+        change = search.try_edits((a, b))
+        if change:
+            pairs.append(change)
+    return _ordered(pairs)
+
+
+class _Search:
+    """Scores answer changes against one set of facts, remembering each single change's effect."""
+
+    def __init__(self, kb: KnowledgeBase, facts: Facts, verdict: str) -> None:
+        self.kb, self.facts, self.verdict = kb, facts, verdict
+        self.answers = dict(facts.answers)
+        self.items = in_force(kb, facts)  # one date for every candidate
+        self.base = totals(kb, facts, self.items)
+        self.edits = list(single_edits(kb))
+        self.deltas: dict[Edit, dict[str, float]] = {}
+        self.linked = _linked(self.items)
+
+    def try_edits(self, edits: tuple[Edit, ...]) -> Change | None:
+        """The change these edits make, if it flips the verdict."""
+        change = apply(self.kb, self.answers, edits)
+        size = sum(_size(self.answers, q, v) for q, v in change.items())
+        if not change or size < len(edits):
+            return None  # a no-op, or a pair that collapses to a single change
+        scores = totals(
+            self.kb, self.facts._replace(answers={**self.answers, **change}), self.items
+        )
+        if len(edits) == 1:
+            self.deltas[edits[0]] = {fw: scores[fw] - self.base[fw] for fw in scores}
+        new_verdict, confidence = decide(scores, self.kb.settings.either_band)
+        return Change(change, new_verdict, confidence) if new_verdict != self.verdict else None
+
+    def predicted_same(self, a: Edit, b: Edit) -> bool:
+        """Whether the pair surely keeps the verdict: independent questions, and the summed
+        effect of the two single changes stays clear of every threshold."""
+        if a[0] == b[0] or frozenset((a[0], b[0])) in self.linked:
+            return False
+        if a not in self.deltas or b not in self.deltas:
+            return True  # one of them changes nothing: the pair is the other single change
+        scores = {fw: self.base[fw] + self.deltas[a][fw] + self.deltas[b][fw] for fw in self.base}
+        band = self.kb.settings.either_band
+        new_verdict, confidence = decide(scores, band)
+        clear = (
+            abs(confidence - band) > 0.02 and abs(scores["pytorch"] - scores["tensorflow"]) > 0.01
+        )
+        return new_verdict == self.verdict and clear
+
+
+def _linked(items: InForce) -> set[frozenset[str]]:
+    """Pairs of questions that some condition names together (their effects need not add up)."""
+    criteria, rules = items
+    conditions = [w.when for c in criteria for w in c.weight.when] + [r.when for r in rules]
+    linked = set()
+    for condition in conditions:
+        keys = sorted({t.key for t in condition.tests() if t.subject == "answer"})
+        linked.update(frozenset(p) for p in combinations(keys, 2))
+    return linked
+
+
+def _additive(kb: KnowledgeBase) -> bool:
+    """Weights add up only while no addition is negative (a weight is clamped at zero)."""
+    return all(w.add >= 0 for c in kb.criteria for w in c.weight.when)
+
+
+def _ordered(changes: list[Change]) -> list[Change]:
+    unique = {repr(sorted(c.answers.items())): c for c in changes}
+    return sorted(unique.values(), key=lambda c: (-c.confidence, repr(sorted(c.answers.items()))))
 
 
 def _size(answers: dict[str, Any], qid: str, value: Any) -> int:
