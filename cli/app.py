@@ -15,6 +15,8 @@ import typer
 
 from advisor.errors import UserError
 from cli.probe_cmd import probe
+from cli.report_cmd import report
+from cli.scan_cmd import scan
 
 if TYPE_CHECKING:  # the engine is imported only when a command needs it (start-up time)
     from advisor.engine import Recommendation
@@ -31,6 +33,8 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Inspect and check the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.command("probe")(probe)
+app.command("report")(report)
+app.command("scan")(scan)
 
 
 class Format(str, Enum):

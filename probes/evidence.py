@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from advisor.files import write_atomic
 
 SCHEMA_VERSION = 1
 
@@ -133,16 +133,5 @@ def write_evidence(document: dict[str, Any], path: str | Path) -> Path:
     """Validate, then write atomically: a reader sees the old file or the new, never half."""
     path = Path(path)
     parse_evidence(document, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=1, allow_nan=False, default=str) + "\n"
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text)
