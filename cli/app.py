@@ -41,6 +41,7 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 ProfileOpt = Annotated[
@@ -222,6 +223,10 @@ def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format) -> None:
         sys.stdout.write(report.to_json(rec, kb) + "\n")
     elif fmt is Format.markdown:
         sys.stdout.write(report.to_markdown(rec, kb))
+    elif fmt is Format.html:
+        from advisor.report_html import to_html
+
+        sys.stdout.write(to_html(rec, kb))
     elif sys.stdout.isatty() or os.environ.get("FORCE_COLOR"):
         from rich.console import Console
 
