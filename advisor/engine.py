@@ -147,15 +147,28 @@ def totals(kb: KnowledgeBase, facts: Facts, items: InForce | None = None) -> dic
     """The two scores alone, without building reasons: for re-scoring many answer sets
     (pass `items` from in_force() when the date does not change between calls)."""
     criteria, rules = items or in_force(kb, facts)
+    return add_up([contribution(item, facts) for item in (*criteria, *rules)])
+
+
+Contribution = tuple[str, float] | None  # (the framework it favours, points), or nothing
+
+
+def contribution(item: Criterion | Rule, facts: Facts) -> Contribution:
+    """What one criterion or rule in force adds to the scores on these facts."""
+    if isinstance(item, Rule):
+        return (item.favors, item.points) if item.when.holds(facts) else None
+    gap = item.ratings.pytorch - item.ratings.tensorflow
+    if not gap:
+        return None
+    weight, _ = _weight(item, facts)
+    return ("pytorch" if gap > 0 else "tensorflow"), round(weight * abs(gap), 3)
+
+
+def add_up(contributions: list[Contribution]) -> dict[str, float]:
     sums = dict.fromkeys(FRAMEWORKS, 0.0)
-    for criterion in criteria:
-        gap = criterion.ratings.pytorch - criterion.ratings.tensorflow
-        if gap:
-            weight, _ = _weight(criterion, facts)
-            sums["pytorch" if gap > 0 else "tensorflow"] += round(weight * abs(gap), 3)
-    for rule in rules:
-        if rule.when.holds(facts):
-            sums[rule.favors] += rule.points
+    for found in contributions:
+        if found:
+            sums[found[0]] += found[1]
     return {fw: round(value, 3) for fw, value in sums.items()}
 
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import Any
 
-from advisor.conditions import Facts
-from advisor.engine import Change, InForce, decide, in_force, totals
+from advisor.conditions import Condition, Facts
+from advisor.engine import Change, InForce, add_up, contribution, decide, in_force
 from advisor.kb import KnowledgeBase
+from advisor.schema import Criterion, Rule
 
 Edit = tuple[str, Any]  # (question id, the value it sets, or for many-questions the value toggled)
 
@@ -68,11 +69,12 @@ class _Search:
     def __init__(self, kb: KnowledgeBase, facts: Facts, verdict: str) -> None:
         self.kb, self.facts, self.verdict = kb, facts, verdict
         self.answers = dict(facts.answers)
-        self.items = in_force(kb, facts)  # one date for every candidate
-        self.base = totals(kb, facts, self.items)
+        items = in_force(kb, facts)  # one date for every candidate
+        self.rescore = _Rescorer(facts, items)
+        self.base = self.rescore({})
         self.edits = list(single_edits(kb))
         self.deltas: dict[Edit, dict[str, float]] = {}
-        self.linked = _linked(self.items)
+        self.linked = _linked(items)
 
     def try_edits(self, edits: tuple[Edit, ...]) -> Change | None:
         """The change these edits make, if it flips the verdict."""
@@ -80,9 +82,7 @@ class _Search:
         size = sum(_size(self.answers, q, v) for q, v in change.items())
         if not change or size < len(edits):
             return None  # a no-op, or a pair that collapses to a single change
-        scores = totals(
-            self.kb, self.facts._replace(answers={**self.answers, **change}), self.items
-        )
+        scores = self.rescore(change)
         if len(edits) == 1:
             self.deltas[edits[0]] = {fw: scores[fw] - self.base[fw] for fw in scores}
         new_verdict, confidence = decide(scores, self.kb.settings.either_band)
@@ -104,14 +104,43 @@ class _Search:
         return new_verdict == self.verdict and clear
 
 
+class _Rescorer:
+    """The scores of changed answers, recomputing only the criteria and rules whose conditions
+    ask a changed question; the others keep their contribution at the base answers. The sums
+    are those of engine.totals(), term for term."""
+
+    def __init__(self, facts: Facts, items: InForce) -> None:
+        self.facts = facts
+        self.items = [*items[0], *items[1]]
+        self.base = [contribution(item, facts) for item in self.items]
+        self.asking: dict[str, list[int]] = {}
+        for index, item in enumerate(self.items):
+            for qid in {q for condition in _conditions(item) for q in _asks(condition)}:
+                self.asking.setdefault(qid, []).append(index)
+
+    def __call__(self, change: dict[str, Any]) -> dict[str, float]:
+        facts = self.facts._replace(answers={**self.facts.answers, **change})
+        found = list(self.base)
+        for index in {i for qid in change for i in self.asking.get(qid, ())}:
+            found[index] = contribution(self.items[index], facts)
+        return add_up(found)
+
+
+def _conditions(item: Criterion | Rule) -> list[Condition]:
+    return [item.when] if isinstance(item, Rule) else [w.when for w in item.weight.when]
+
+
+def _asks(condition: Condition) -> list[str]:
+    """The questions a condition asks about, sorted."""
+    return sorted({t.key for t in condition.tests() if t.subject == "answer"})
+
+
 def _linked(items: InForce) -> set[frozenset[str]]:
     """Pairs of questions that some condition names together (their effects need not add up)."""
-    criteria, rules = items
-    conditions = [w.when for c in criteria for w in c.weight.when] + [r.when for r in rules]
     linked = set()
-    for condition in conditions:
-        keys = sorted({t.key for t in condition.tests() if t.subject == "answer"})
-        linked.update(frozenset(p) for p in combinations(keys, 2))
+    for item in (*items[0], *items[1]):
+        for condition in _conditions(item):
+            linked.update(frozenset(p) for p in combinations(_asks(condition), 2))
     return linked
 
 
