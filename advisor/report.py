@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from advisor.engine import NAMES, Aged, Recommendation
 from advisor.kb import KnowledgeBase
+
+if TYPE_CHECKING:
+    from advisor.evidence import EvidenceFile
 
 VERDICT_NAMES = {**NAMES, "either": "Either"}
 
@@ -188,60 +192,15 @@ def changed_lines(rec: Recommendation) -> list[str]:
     return lines
 
 
-def _changed_markdown(rec: Recommendation) -> list[str]:
-    lines = changed_lines(rec)
-    if not lines:
-        return []
-    return [
-        "",
-        "## What has changed since the documents",
-        "",
-        *(f"- {line.strip()}" for line in lines),
-    ]
+def to_markdown(
+    rec: Recommendation,
+    kb: KnowledgeBase,
+    *,
+    evidence: Sequence[EvidenceFile] = (),
+    project: dict[str, Any] | None = None,
+) -> str:
+    """The full report as Markdown (advisor/report_markdown.py), from the same data as the JSON.
+    `evidence`: the files behind rec, for the machine and the intervals."""
+    from advisor import report_data, report_markdown
 
-
-def to_markdown(rec: Recommendation, kb: KnowledgeBase, *, title: str = "fwadvise") -> str:
-    out = [f"# {title}: {summary_line(rec)}", ""]
-    out += [f"> **Warning:** {w}" for w in rec.warnings] + ([""] if rec.warnings else [])
-    out += [
-        f"Scores: PyTorch **{rec.scores['pytorch']:g}**, "
-        f"TensorFlow **{rec.scores['tensorflow']:g}** "
-        f"(confidence = |difference| / total; below {rec.either_band:g} the verdict is *either*). "
-        f"Knowledge as of {rec.as_of.isoformat()}.",
-        "",
-        "## Answers",
-        "",
-        *(f"- `{qid}`: {_plain(value)}" for qid, value in rec.answers.items()),
-        "",
-        "## By criterion",
-        "",
-        "| criterion | weight | PyTorch | TensorFlow | points |",
-        "| --- | ---: | ---: | ---: | --- |",
-    ]
-    for c in rec.criteria:
-        lead = max(c.points, key=lambda fw: c.points[fw])
-        pts = f"{NAMES[lead]} +{c.points[lead]:g}" if c.points[lead] else "-"
-        out.append(
-            f"| {c.name} | {c.weight:g} | {c.ratings['pytorch']}/5 "
-            f"| {c.ratings['tensorflow']}/5 | {pts} |"
-        )
-    out += ["", "## Reasons", ""]
-    for n, r in enumerate(rec.reasons, 1):
-        out.append(f"{n}. **+{r.points:g} {NAMES[r.favors]}**: {r.because}")
-        for cid in r.claims:
-            claim = kb.claim[cid]
-            out.append(f'   > "{claim.quote}" ({claim.source})')
-    out += _changed_markdown(rec)
-    checks = claim_check_lines(rec, kb)
-    if checks:
-        out += ["", "## The documents' performance claims, measured", "", checks[0], ""]
-        out += [f"- {line}" for line in checks[1:]]
-    out += ["", "## What would change the verdict", ""]
-    if not rec.what_would_change:
-        out.append("No single change or pair of changes to the answers changes the verdict.")
-    for c in rec.what_would_change:
-        out.append(
-            f"- {describe_change(c.answers, rec.answers)} -> "
-            f"**{VERDICT_NAMES[c.verdict]}** ({c.confidence:.2f})"
-        )
-    return "\n".join(out) + "\n"
+    return report_markdown.render(report_data.build(rec, kb, project=project, evidence=evidence))

@@ -1,10 +1,145 @@
-"""`fwadvise report`: placeholder until issue 4's report lands (being written now)."""
+"""`fwadvise report --project FILE -o OUT`: the recommendation report for a project.
+
+Registered by cli/app.py as `app.command("report")(report)`. Module-level imports stay light
+(typer, stdlib, advisor.errors): the rest loads when the command runs (start-up time).
+"""
 
 from __future__ import annotations
 
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
 from advisor.errors import UserError
 
+if TYPE_CHECKING:  # loaded only when the command runs
+    from advisor.engine import Recommendation
+    from advisor.evidence import EvidenceFile
+    from advisor.kb import KnowledgeBase
 
-def report() -> None:
-    """Not available yet."""
-    raise UserError("`fwadvise report` is not available yet")
+
+class ReportFormat(str, Enum):
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+SUFFIXES = {
+    ".md": ReportFormat.markdown,
+    ".markdown": ReportFormat.markdown,
+    ".html": ReportFormat.html,
+    ".htm": ReportFormat.html,
+    ".json": ReportFormat.json,
+}
+
+
+def report(
+    ctx: typer.Context,
+    project: Annotated[
+        Path,
+        typer.Option(
+            "--project", "-P", metavar="FILE", help="The project file (YAML; see the README)."
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here (.md, .html or .json picks the format); default: standard output.",
+        ),
+    ] = None,
+    format_: Annotated[
+        ReportFormat | None,
+        typer.Option("--format", "-f", help="Format (default: from -o's suffix, else markdown)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Advise with the knowledge as it stood on this date (wins over the file's).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Overwrite -o even when it is not a previous report."),
+    ] = False,
+) -> None:
+    """Write a recommendation report for a project: Markdown, HTML (one file) or JSON."""
+    fmt = choose_format(output, format_)
+    if output is not None:
+        check_target(output, force=force)
+    from advisor import kb as kb_mod
+    from advisor import project as project_mod
+    from cli.app import _date  # the one --as-of parser, with its message
+
+    kb = kb_mod.load()
+    spec = project_mod.load(kb, project)
+    inherited = (ctx.obj or {}).get("as_of") if ctx is not None else None
+    rec, files = project_mod.advise(kb, spec, _date(as_of or inherited))
+    text = render(fmt, rec, kb, files, spec.block())
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from advisor.files import write_atomic
+
+    write_atomic(output, text)
+    from advisor.report import summary_line
+
+    sys.stderr.write(f"fwadvise: wrote {output} ({fmt.value}): {summary_line(rec)}\n")
+
+
+def choose_format(output: Path | None, given: ReportFormat | None) -> ReportFormat:
+    if given is not None:
+        return given
+    if output is None:
+        return ReportFormat.markdown
+    found = SUFFIXES.get(output.suffix.lower())
+    if found is None:
+        raise UserError(
+            f"-o {output}: cannot tell the format from {output.suffix or 'no suffix'!r}; "
+            f"name it {', '.join(SUFFIXES)} or give --format markdown|html|json"
+        )
+    return found
+
+
+def check_target(output: Path, *, force: bool) -> None:
+    """Refuse to replace a file this tool did not write (unless --force): a report's name is
+    easy to mistype onto something precious."""
+    from advisor.report_data import is_report
+
+    if output.is_dir():
+        raise UserError(f"-o {output}: is a directory; give a file name such as report.html")
+    if output.exists() and not force and not is_report(output):
+        raise UserError(
+            f"-o {output}: exists and is not a previous fwadvise report; "
+            "give another name, or --force to overwrite it"
+        )
+
+
+def render(
+    fmt: ReportFormat,
+    rec: Recommendation,
+    kb: KnowledgeBase,
+    files: list[EvidenceFile],
+    project: dict[str, Any],
+) -> str:
+    from advisor import report_data
+
+    if fmt is ReportFormat.json:
+        import json
+
+        data = report_data.build(rec, kb, project=project, evidence=files)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt is ReportFormat.html:
+        from advisor.report_html import to_html
+
+        return to_html(rec, kb, evidence=files, project=project)
+    from advisor.report import to_markdown
+
+    return to_markdown(rec, kb, evidence=files, project=project)
