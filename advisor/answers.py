@@ -137,6 +137,15 @@ def parse_override(kb: KnowledgeBase, text: str) -> tuple[str, Any]:
     question = kb.question.get(key)
     if question is None:
         raise AnswersError(f"--set {text}: {unknown_id(kb, key)}")
+    try:
+        return key, parse_text(question, raw)
+    except ValueError as exc:
+        raise AnswersError(f"--set {text}: {key}: {exc}") from None
+
+
+def parse_text(question: Question, raw: str) -> Any:
+    """A typed answer from text: many-questions take `a,b`, yes/no take yes/no or true/false.
+    Raises ValueError saying what is allowed."""
     raw = raw.strip()
     value: Any = raw
     if question.kind == "many":
@@ -144,7 +153,34 @@ def parse_override(kb: KnowledgeBase, text: str) -> tuple[str, Any]:
     elif question.kind == "yesno":
         lowered = raw.lower()
         value = True if lowered in _TRUE else False if lowered in _FALSE else raw
+    return check_value(question, value)
+
+
+ANSWERS_MARK = "# fwadvise answers"  # the first line of every answers file fwadvise writes
+
+
+def answers_yaml(kb: KnowledgeBase, answers: Answers, notes: Mapping[str, str], header: str) -> str:
+    """An answers file (YAML) that `recommend --answers` reads back to the same answers, each
+    answer with its note as a comment. The first line marks it as written by fwadvise."""
+    import yaml
+
+    lines = [f"{ANSWERS_MARK}: {header}"]
+    for question in kb.questions:
+        if question.id not in answers:
+            continue
+        text = yaml.safe_dump(
+            {question.id: answers[question.id]}, default_flow_style=True, width=1000
+        )
+        line = text.strip().removeprefix("{").removesuffix("}")
+        note = notes.get(question.id)
+        lines.append(f"{line}  # {note}" if note else line)
+    return "\n".join(lines) + "\n"
+
+
+def is_answers_file(path: Path) -> bool:
+    """Whether `path` is an answers file fwadvise wrote (so writing over it loses nothing)."""
     try:
-        return key, check_value(question, value)
-    except ValueError as exc:
-        raise AnswersError(f"--set {text}: {key}: {exc}") from None
+        with path.open(encoding="utf-8") as handle:
+            return handle.readline().startswith(ANSWERS_MARK)
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -111,16 +111,15 @@ def main_callback(
             "probe": probe_now,
         }
         return
+    measure = Measure(evidence or [], probe_now)
     if profile is None and answers is None:
         if set_:
             raise UserError(
                 "--set overrides the answers of --profile or --answers; give one of them"
             )
-        raise UserError(
-            "the interactive questionnaire is not available yet; "
-            "use --profile NAME (see `fwadvise profiles`) or --answers FILE"
-        )
-    _advise(profile, answers, set_ or [], format_, as_of, Measure(evidence or [], probe_now))
+        _ask(None, None, None, format_, as_of, measure)
+        return
+    _advise(profile, answers, set_ or [], format_, as_of, measure)
 
 
 @app.command()
@@ -158,6 +157,61 @@ class Measure(NamedTuple):
 NO_MEASURE = Measure([], False)
 
 
+SaveOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--save",
+        metavar="FILE",
+        help="Keep the answers in FILE (replay: fwadvise recommend --answers FILE).",
+    ),
+]
+
+
+@app.command()
+def ask(
+    profile: ProfileOpt = None,
+    answers: AnswersOpt = None,
+    save: SaveOpt = None,
+    format_: FormatOpt = Format.text,
+    as_of: AsOfOpt = None,
+    evidence: EvidenceOpt = None,
+    probe_now: ProbeOpt = False,
+) -> None:
+    """The questionnaire, then the advice (--profile/--answers: start from those answers)."""
+    _ask(profile, answers, save, format_, as_of, Measure(evidence or [], probe_now))
+
+
+def _ask(
+    profile: str | None,
+    answers_file: Path | None,
+    save: Path | None,
+    fmt: Format,
+    as_of: str | None,
+    measure: Measure,
+) -> None:
+    """The questionnaire on this terminal, then the advice for its answers."""
+    if not sys.stdin.isatty():
+        raise UserError(
+            "the questionnaire needs a terminal to ask on, and stdin is not one; "
+            "give answers with --answers FILE or --profile NAME (see `fwadvise profiles`)"
+        )
+    from advisor import kb as kb_mod
+    from advisor.answers import resolve
+    from cli import questionnaire
+
+    on = _date(as_of)
+    kb = kb_mod.load()
+    start = resolve(kb, profile=profile, answers_file=answers_file)
+    term = questionnaire.Terminal()
+    try:
+        stated = questionnaire.run(kb, start, save, term)
+        if not measure.probe and not measure.files:
+            measure = measure._replace(probe=questionnaire.offer_probes(term))
+    except questionnaire.Stopped:
+        raise typer.Exit(130) from None
+    _advise(None, None, [], fmt, as_of, measure, stated=stated, on=on)
+
+
 def _advise(
     profile: str | None,
     answers_file: Path | None,
@@ -165,14 +219,19 @@ def _advise(
     fmt: Format,
     as_of: str | None,
     measure: Measure = NO_MEASURE,
+    *,
+    stated: dict[str, Any] | None = None,
+    on: dt.date | None = None,
 ) -> None:
     from advisor import kb as kb_mod
     from advisor.answers import resolve
     from advisor.engine import recommend as run
 
-    on = _date(as_of)
+    on = on or _date(as_of)
     kb = kb_mod.load()
-    answers = resolve(kb, profile=profile, answers_file=answers_file, overrides=overrides)
+    answers = resolve(
+        kb, profile=profile, answers_file=answers_file, stated=stated, overrides=overrides
+    )
     files = _evidence_files(measure)
     if files:
         from advisor.evidence import facts

@@ -83,7 +83,9 @@ def test_answers_file_and_markdown(tmp_path: Path) -> None:
     path.write_text("role: industry\ndeployment_targets: [browser]\n")
     done = run("recommend", "--answers", str(path), "--format", "markdown")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("# fwadvise: TensorFlow")
+    marker, title = done.stdout.splitlines()[:2]
+    assert marker.startswith("<!-- generator: fwadvise")  # what lets `report -o` replace it
+    assert title.startswith("# fwadvise: TensorFlow")
     assert "## What would change the verdict" in done.stdout
 
 
@@ -99,7 +101,7 @@ def test_answers_file_and_markdown(tmp_path: Path) -> None:
         (["--profile", "researcher", "--set", "needs_sota_models=maybe"], "takes true or false"),
         (["recommend", "--answers", "/nonexistent/a.yaml"], "answers file not found"),
         (["recommend"], "recommend needs --answers FILE or --profile NAME"),
-        ([], "use --profile NAME"),
+        ([], "the questionnaire needs a terminal"),  # stdin is not a terminal here
     ],
 )
 def test_bad_input_exit_2_one_message(args: list[str], message: str) -> None:
