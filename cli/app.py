@@ -44,6 +44,19 @@ class Format(str, Enum):
     html = "html"
 
 
+class ListFormat(str, Enum):
+    """For the lists of profiles and questions."""
+
+    text = "text"
+    json = "json"
+
+
+class ClaimsFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 ProfileOpt = Annotated[
     str | None,
     typer.Option(
@@ -66,6 +79,7 @@ SetOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+ListFormatOpt = Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")]
 EvidenceOpt = Annotated[
     list[Path] | None,
     typer.Option(
@@ -299,12 +313,12 @@ def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format) -> None:
 
 
 @app.command()
-def profiles(format_: FormatOpt = Format.text) -> None:
+def profiles(format_: ListFormatOpt = ListFormat.text) -> None:
     """The named profiles, one line each, with what they assume."""
     from advisor import kb as kb_mod
 
     kb = kb_mod.load()
-    if format_ is Format.json:
+    if format_ is ListFormat.json:
         data = [
             {"id": p.id, "summary": p.summary, "assumes": p.assumes, "answers": p.answers}
             for p in kb.profiles
@@ -318,13 +332,13 @@ def profiles(format_: FormatOpt = Format.text) -> None:
 
 
 @app.command()
-def questions(format_: FormatOpt = Format.text) -> None:
+def questions(format_: ListFormatOpt = ListFormat.text) -> None:
     """Every question id, its values, default, and why it matters."""
     from advisor import kb as kb_mod
     from advisor.answers import describe_values
 
     kb = kb_mod.load()
-    if format_ is Format.json:
+    if format_ is ListFormat.json:
         data = [q.model_dump(mode="json", exclude={"ask_when"}) for q in kb.questions]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
@@ -406,7 +420,9 @@ def kb_claims(
     aged_only: Annotated[
         bool, typer.Option("--aged", help="Only claims that no longer hold.")
     ] = False,
-    format_: FormatOpt = Format.text,
+    format_: Annotated[
+        ClaimsFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ClaimsFormat.text,
 ) -> None:
     """Every claim of the knowledge base: its source and date, and what has changed since."""
     from advisor import kb as kb_mod
@@ -414,10 +430,10 @@ def kb_claims(
 
     kb = kb_mod.load()
     records = [r for r in claim_records(kb) if r["status"] == "aged" or not aged_only]
-    if format_ is Format.json:
+    if format_ is ClaimsFormat.json:
         sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(claims_text(records, markdown=format_ is Format.markdown))
+        sys.stdout.write(claims_text(records, markdown=format_ is ClaimsFormat.markdown))
 
 
 def main() -> None:
