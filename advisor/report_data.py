@@ -158,14 +158,10 @@ def next_steps(data: dict[str, Any]) -> list[str]:
             f"(-> {names[first['verdict']]})."
         )
     if data["evidence"] is None:
-        use = (
-            "list the file under `evidence:` in the project file and run the report again"
-            if "project" in data
-            else "advise again with `--evidence evidence/this-machine.json`"
-        )
         steps.append(
             "Measure both frameworks on the hardware you will use: `fwadvise probe --output "
-            f"evidence/this-machine.json`, then {use}."
+            "evidence/this-machine.json`, then advise again with it (`evidence:` in a project "
+            "file, or `--evidence FILE`)."
         )
     if data["changed"]:
         steps.append(
