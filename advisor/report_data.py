@@ -4,7 +4,8 @@ drift apart; the sentences come from advisor/report.py's helpers, shared with th
 
 Additions to to_dict (never renames): `generator`, `project` (reports only), `summary`,
 `knowledge`, `sources` (the cited ones), `what_would_change[].change`, `changed` (since the
-documents), `evidence.machines` and `evidence.comparisons` (with 95% intervals), `next_steps`.
+documents), `evidence.machines` (each file's hardware and its comparisons with 95% intervals;
+the first is the machine the advice is for), `next_steps`.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def build(
     data["changed"] = changed_lines(rec)
     if data["evidence"] is not None and evidence:
         # setdefault: where to_dict's evidence block grows these keys itself, it wins
-        data["evidence"].setdefault("machines", [machine(f) for f in evidence])
-        data["evidence"].setdefault("comparisons", comparisons(evidence[0]))
+        machines = [machine(f, advice=n == 0) for n, f in enumerate(evidence)]
+        data["evidence"].setdefault("machines", machines)
     data["next_steps"] = next_steps(data)
     return data
 
@@ -93,8 +94,9 @@ def _sources(kb: KnowledgeBase, data: dict[str, Any]) -> dict[str, dict[str, Any
     return found
 
 
-def machine(file: EvidenceFile) -> dict[str, Any]:
-    """Where an evidence file was measured: its label, date, hardware and framework versions."""
+def machine(file: EvidenceFile, *, advice: bool = True) -> dict[str, Any]:
+    """Where an evidence file was measured: label, date, hardware, framework versions, and its
+    comparisons. `advice`: this file's figures drove the rules (the first file's do)."""
     doc = file.document
     hardware = doc.get("hardware") or {}
     cpu = hardware.get("cpu") or {}
@@ -115,10 +117,11 @@ def machine(file: EvidenceFile) -> dict[str, Any]:
             for name, info in frameworks.items()
         },
         "interrupted": bool(doc.get("interrupted")),
+        "comparisons": comparisons(file, advice=advice),
     }
 
 
-def comparisons(file: EvidenceFile) -> list[dict[str, Any]]:
+def comparisons(file: EvidenceFile, *, advice: bool = True) -> list[dict[str, Any]]:
     """Every PyTorch-vs-TensorFlow comparison in the file, with its interval (probes.compare)."""
     from advisor.evidence import ADVICE_MODES
     from probes.compare import compare
@@ -130,7 +133,8 @@ def comparisons(file: EvidenceFile) -> list[dict[str, Any]]:
     rows = []
     for c in compare(file.document):
         row = {k: v for k, v in c.to_dict().items() if k in keep}
-        row["used_for_advice"] = c.mode in ADVICE_MODES  # the engine reads compiled rows only
+        # the engine reads the first file's compiled rows only
+        row["used_for_advice"] = advice and c.mode in ADVICE_MODES
         rows.append(row)
     return rows
 

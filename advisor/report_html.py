@@ -236,8 +236,12 @@ def _tag(framework: str, text: str) -> str:
 
 
 def _cite(data: dict[str, Any], sid: str) -> str:
+    """A source id links to its entry under Sources; an address (install.yaml's) to itself."""
     source = data["sources"].get(sid)
-    title = f"{source['title']}, {source['publisher']}, {source['date']}" if source else sid
+    if source is None:
+        href = _href(sid)
+        return f'<a href="{esc(href)}">{esc(sid)}</a>' if href else esc(sid)
+    title = f"{source['title']}, {source['publisher']}, {source['date']}"
     return f'<a href="#source-{esc(sid)}">{esc(title)}</a>'
 
 
@@ -280,57 +284,67 @@ def _evidence(data: dict[str, Any]) -> str:
             "<p>None: this advice rests on the documents only. <code>fwadvise probe --output "
             "FILE</code> measures both frameworks on a machine.</p>"
         )
-    out = []
-    for m in evidence.get("machines", []):
-        out.append(
-            f"<p>Measured on <strong>{esc(m['label'])}</strong> ({esc(m['created'][:10])}): "
-            f'{esc(machine_line(m))}. <span class="meta">File: {esc(m["file"])}</span></p>'
-        )
-    rows = evidence.get("comparisons", [])
-    if rows:
-        out += [
-            "<p>Time ratio PyTorch/TensorFlow per workload, with its 95% interval: left of the "
-            "middle line PyTorch is faster, right of it TensorFlow.</p>",
-            charts.evidence_svg(rows),
-            _table(
-                ["workload", "mode", "device", "result", "ratio (95% interval)", "in the advice"],
-                [
-                    [
-                        esc(r["workload"]),
-                        esc(r["mode"]),
-                        esc(r["device"]),
-                        esc(r["verdict"]),
-                        esc(charts.interval_text(r)),
-                        "yes" if r["used_for_advice"] else "no",
-                    ]
-                    for r in rows
-                ],
-            ),
-        ]
+    out = [_machine(m) for m in evidence.get("machines", [])]
     for u in evidence["used"]:
+        gives = f"{NAMES[u['favors']]} +{u['points']:g}"
         out.append(
-            f"<p>The measured {esc(u['workload'])} result gives "
-            f"{_tag(u['favors'], NAMES[u['favors']] + ' +' + format(u['points'], 'g'))} "
+            f"<p>The measured {esc(u['workload'])} result gives {_tag(u['favors'], gives)} "
             f"points (rule <code>{esc(u['rule'])}</code>).</p>"
         )
-    claims = evidence.get("claims") or []
-    if claims:
-        out += [
-            "<h3>The documents' performance claims, measured</h3>",
-            _table(
-                ["the documents say", "source", "workload, device", "here"],
-                [
-                    [
-                        esc(c["says"]),
-                        _cite(data, c["source"]),
-                        esc(f"{c['workload']}, {c['device']}"),
-                        esc(c["status"]),
-                    ]
-                    for c in claims
-                ],
-            ),
-        ]
+    out.append(_claims(data, evidence.get("claims") or []))
     return "\n".join(out)
+
+
+def _machine(m: dict[str, Any]) -> str:
+    """One evidence file: where it was measured, its forest plot and its table."""
+    out = [
+        f"<p>Measured on <strong>{esc(m['label'])}</strong> ({esc(m['created'][:10])}): "
+        f'{esc(machine_line(m))}. <span class="meta">File: {esc(m["file"])}</span></p>'
+    ]
+    rows = m.get("comparisons", [])
+    if not rows:
+        return "\n".join(out)
+    out += [
+        "<p>Time ratio PyTorch/TensorFlow per workload, with its 95% interval: left of the "
+        "middle line PyTorch is faster, right of it TensorFlow.</p>",
+        charts.evidence_svg(rows),
+        _table(
+            ["workload", "mode", "device", "result", "ratio (95% interval)", "in the advice"],
+            [
+                [
+                    esc(r["workload"]),
+                    esc(r["mode"]),
+                    esc(r["device"]),
+                    esc(r["verdict"]),
+                    esc(charts.interval_text(r)),
+                    "yes" if r["used_for_advice"] else "no",
+                ]
+                for r in rows
+            ],
+        ),
+    ]
+    return "\n".join(out)
+
+
+def _claims(data: dict[str, Any], claims: list[dict[str, Any]]) -> str:
+    if not claims:
+        return ""
+    several = len({c.get("machine") for c in claims}) > 1  # then say which machine
+    head = ["the documents say", "source", "workload, device", "here"]
+    if several:
+        head.insert(3, "machine")
+    rows = []
+    for c in claims:
+        row = [
+            esc(c["says"]),
+            _cite(data, c["source"]),
+            esc(f"{c['workload']}, {c['device']}"),
+            esc(c["status"] + (f" ({c['figures']})" if c.get("figures") else "")),
+        ]
+        if several:
+            row.insert(3, esc(c.get("machine", "")))
+        rows.append(row)
+    return "<h3>The documents' performance claims, measured</h3>\n" + _table(head, rows)
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
@@ -377,7 +391,8 @@ def _install(data: dict[str, Any]) -> str:
         )
         out.append(
             f"<h3>{esc(framework)}, {esc(item.get('hardware', ''))}</h3>"
-            f"<pre><code>{esc(item.get('command', ''))}</code></pre>"
+            # a null command: not supported there, and the note says what instead
+            + (f"<pre><code>{esc(item['command'])}</code></pre>" if item.get("command") else "")
             + (f'<p class="meta">{meta}</p>' if meta else "")
         )
     return "\n".join(out)

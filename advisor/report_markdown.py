@@ -121,47 +121,63 @@ def _evidence(data: dict[str, Any]) -> str:
         )
         return "\n".join(out)
     for m in evidence.get("machines", []):
-        out.append(
-            f"- Measured on **{text(m['label'])}** ({m['created'][:10]}): {text(machine_line(m))}"
-        )
-    rows = evidence.get("comparisons", [])
-    if rows:
-        widest = charts.factor_axis(rows)
-        out += [
-            "",
-            "Time ratio PyTorch/TensorFlow with its 95% interval: below 1 PyTorch is faster. "
-            "Chart: `│` same speed, `●` the ratio, `━` the interval, PyTorch faster to the left.",
-            "",
-            "| workload | mode | device | result | ratio (95% interval) | chart | in the advice |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for r in rows:
-            chart = charts.text_interval(r, widest)
-            out.append(
-                f"| {text(r['workload'])} | {r['mode']} | {r['device']} | {text(r['verdict'])} "
-                f"| {charts.interval_text(r)} | {f'`{chart}`' if chart else ''} "
-                f"| {'yes' if r['used_for_advice'] else 'no'} |"
-            )
+        out += _machine(m)
     for u in evidence["used"]:
         out.append(
-            f"\nThe measured {u['workload']} result gives {NAMES[u['favors']]} "
-            f"+{u['points']:g} points (rule {u['rule']})."
+            f"The measured {u['workload']} result gives {NAMES[u['favors']]} "
+            f"+{u['points']:g} points (rule {u['rule']}).\n"
         )
-    claims = evidence.get("claims") or []
-    if claims:
-        out += [
-            "",
-            "### The documents' performance claims, measured",
-            "",
-            "| the documents say | source | workload, device | here |",
-            "| --- | --- | --- | --- |",
-        ]
-        out += [
-            f"| {text(c['says'])} | {c['source']} | {c['workload']}, {c['device']} "
-            f"| {c['status']} |"
-            for c in claims
-        ]
-    return "\n".join(out)
+    out += _claims(evidence.get("claims") or [])
+    return "\n".join(out).rstrip()
+
+
+def _machine(m: dict[str, Any]) -> list[str]:
+    """One evidence file: where it was measured, and its comparisons as a table and text chart."""
+    out = [
+        f"Measured on **{text(m['label'])}** ({m['created'][:10]}): {text(machine_line(m))}.",
+        "",
+    ]
+    rows = m.get("comparisons", [])
+    if not rows:
+        return out
+    widest = charts.factor_axis(rows)
+    out += [
+        "Time ratio PyTorch/TensorFlow with its 95% interval: below 1 PyTorch is faster. "
+        "Chart: `│` same speed, `●` the ratio, `━` the interval, PyTorch faster to the left.",
+        "",
+        "| workload | mode | device | result | ratio (95% interval) | chart | in the advice |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        chart = charts.text_interval(r, widest)
+        out.append(
+            f"| {text(r['workload'])} | {text(r['mode'])} | {text(r['device'])} "
+            f"| {text(r['verdict'])} | {charts.interval_text(r)} "
+            f"| {f'`{chart}`' if chart else ''} | {'yes' if r['used_for_advice'] else 'no'} |"
+        )
+    return [*out, ""]
+
+
+def _claims(claims: list[dict[str, Any]]) -> list[str]:
+    if not claims:
+        return []
+    several = len({c.get("machine") for c in claims}) > 1  # then say which machine
+    head = "| the documents say | source | workload, device | here |"
+    out = ["### The documents' performance claims, measured", ""]
+    out += [head.replace(" here |", " machine | here |") if several else head]
+    out.append("| --- " * (5 if several else 4) + "|")
+    for c in claims:
+        machine = f" {text(c.get('machine', ''))} |" if several else ""
+        out.append(
+            f"| {text(c['says'])} | {c['source']} | {c['workload']}, {c['device']} |"
+            f"{machine} {c['status']}{_figures(c)} |"
+        )
+    return out
+
+
+def _figures(claim: dict[str, Any]) -> str:
+    """` (time ratio PyTorch/TensorFlow 0.21)`: what a claim was checked against, if measured."""
+    return f" ({text(claim['figures'])})" if claim.get("figures") else ""
 
 
 def machine_line(m: dict[str, Any]) -> str:
@@ -200,7 +216,9 @@ def _install(data: dict[str, Any]) -> str:
     out = ["## Install", ""]
     for item in items:
         where = f"{NAMES.get(item['framework'], item['framework'])}, {text(item['hardware'])}"
-        out += [f"- {where}:", "", "  ```", f"  {item['command']}", "  ```", ""]
+        out += [f"- {where}:", ""]
+        if item.get("command"):  # null: not supported there, and the note says what instead
+            out += ["  ```", f"  {item['command']}", "  ```", ""]
         note = " ".join(s for s in (text(item.get("note") or ""), _checked(item)) if s)
         if note:
             out += [f"  {note}", ""]
@@ -211,7 +229,8 @@ def _checked(item: dict[str, Any]) -> str:
     if not item.get("source"):
         return ""
     checked = f", checked {item['checked']}" if item.get("checked") else ""
-    return f"({item['source']}{checked})"
+    source = item["source"]
+    return f"(<{source}>{checked})" if source.startswith("https://") else f"({source}{checked})"
 
 
 def _next_steps(data: dict[str, Any]) -> str:
