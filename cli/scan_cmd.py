@@ -1,10 +1,120 @@
-"""`fwadvise scan`: placeholder until issue 4's scan lands (being written now)."""
+"""`fwadvise scan PATH`: a draft answers file from what a repository already says.
+
+Registered by cli/app.py as `app.command("scan")(scan)`. The reading and inferring live in
+advisor/scan.py (imported when the command runs: start-up time); this is the terminal skin.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
 from advisor.errors import UserError
 
+if TYPE_CHECKING:
+    from advisor.scan import ScanResult
 
-def scan() -> None:
-    """Not available yet."""
-    raise UserError("`fwadvise scan` is not available yet")
+EVIDENCE_SHOWN = 4  # per answer in the text summary; --format json lists all
+
+
+class ScanFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def scan(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="The repository's folder (read, never run).")
+    ],
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save",
+            metavar="FILE",
+            help="Write the draft answers file (for `recommend --answers FILE`).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Let --save replace a file that is not an answers draft."),
+    ] = False,
+    format_: Annotated[ScanFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        ScanFormat.text
+    ),
+) -> None:
+    """Infer draft answers from a repository's code, manifests, model files and configs."""
+    from advisor import scan as scanner
+    from advisor.files import write_atomic
+
+    if save is not None:
+        _check_target(save, force)
+    result = scanner.scan(path)
+    if save is not None:
+        write_atomic(save, scanner.draft_yaml(result))
+    if format_ is ScanFormat.json:
+        data = {**result.to_data(), "saved": str(save) if save else None}
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(summary_text(result, save))
+
+
+def _check_target(save: Path, force: bool) -> None:
+    """Refuse to replace anything but an earlier draft (unless --force); before the scan."""
+    from advisor.scan import is_draft
+
+    if save.is_dir():
+        raise UserError("--save needs a file name, this is a folder", where=str(save))
+    if save.exists() and not force and not is_draft(save):
+        raise UserError(
+            "exists and is not an fwadvise answers draft; "
+            "choose another file or add --force to replace it",
+            where=str(save),
+        )
+
+
+def summary_text(result: ScanResult, save: Path | None) -> str:
+    from advisor.scan import show_value
+
+    lines = [f"Scanned {result.root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"]
+    if result.truncated:
+        lines.append(f"Incomplete: {result.truncated}.")
+    lines.append("")
+    lines.append("Inferred:" if result.inferred else "Inferred: nothing.")
+    for item in result.inferred:
+        lines.append(f"  {item.id}: {show_value(item.value)}")
+        if item.note:
+            lines.append(f"      note: {item.note}")
+        for finding in item.evidence[:EVIDENCE_SHOWN]:
+            lines.append(f"      {finding.where()}  {finding.detail}  ({finding.why})")
+        more = len(item.evidence) - EVIDENCE_SHOWN
+        if more > 0:
+            lines.append(f"      ... and {more} more (--format json lists them all)")
+    if result.not_inferred:
+        lines += ["", "Not inferred (defaults apply):"]
+        lines += [f"  {qid}: {why}" for qid, why in result.not_inferred.items()]
+    if result.observations:
+        lines += ["", "Also seen (no answer follows from it):"]
+        lines += [f"  {f.where()}  {f.detail}  ({f.why})" for f in result.observations]
+    lines.append("")
+    if save is None:
+        lines.append("Keep these as an answers file with --save answers.yaml.")
+    else:
+        lines.append(f"Draft answers written to {save}; review it, then run:")
+        lines.append(f"  fwadvise recommend --answers {save}")
+    return "\n".join(lines) + "\n"
+
+
+def _skipped(result: ScanResult) -> str:
+    if not result.skipped:
+        return ""
+    parts = ", ".join(f"{what}: {n}" for what, n in result.skipped.items())
+    return f" Skipped {parts}."
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -1,0 +1,233 @@
+"""Dependency manifests, read as text: which packages a repository declares, and on which line.
+
+Each parser takes a file's text and yields (name as written, line, the requirement's text).
+Nothing is installed, resolved or run; setup.py is read through its syntax tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+
+from advisor.errors import UserError
+from advisor.yamlio import parse
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+Dep = tuple[str, int | None, str]  # (name as written, line, the line's requirement text)
+
+
+def _requirement(text: str, line: int | None) -> Dep | None:
+    match = _NAME.match(text.strip())
+    return (match[0], line, text.strip()) if match else None
+
+
+def requirements_deps(text: str) -> Iterator[Dep]:
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = re.sub(r"(^|\s)#.*", "", raw).strip()
+        if line and not line.startswith("-"):  # -r, -e, --index-url: not a package name
+            dep = _requirement(line, number)
+            if dep:
+                yield dep
+
+
+_TOML_STRING = re.compile(r"\"([^\"]*)\"|'([^']*)'")
+_TOML_COMMENT = re.compile(r"(\"[^\"]*\"|'[^']*')|#.*")
+_TOML_KEY = re.compile(r"^[\"']?([A-Za-z0-9_.-]+)[\"']?\s*=\s*(.*)$")
+_POETRY_TABLE = re.compile(r"^tool\.poetry(\.group\.[^.]+)?\.(dev-)?dependencies$")
+
+
+def _key_names_table(table: str) -> bool:
+    """Tables whose keys are package names: Poetry's and Pipfile's."""
+    return table in ("packages", "dev-packages") or bool(_POETRY_TABLE.match(table))
+
+
+def _array_of_requirements(table: str, key: str) -> bool:
+    if table in ("project.optional-dependencies", "dependency-groups"):
+        return True
+    return (table, key) in (("project", "dependencies"), ("tool.uv", "dev-dependencies")) or (
+        table.startswith("tool.pdm") and "dependencies" in key
+    )
+
+
+def toml_deps(text: str) -> Iterator[Dep]:
+    """pyproject.toml and Pipfile, read line by line (tomllib keeps no line numbers)."""
+    table, in_array = "", False
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = _TOML_COMMENT.sub(lambda m: m[1] or "", raw).strip()
+        if in_array:
+            yield from _strings(line, number)
+            in_array = "]" not in _TOML_STRING.sub("", line)
+            continue
+        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", line)
+        if header:
+            table = header[1].replace('"', "").replace("'", "")
+            continue
+        pair = _TOML_KEY.match(line)
+        if not pair:
+            continue
+        key, value = pair[1], pair[2]
+        if _key_names_table(table):
+            yield (key, number, line)
+        elif _array_of_requirements(table, key) and value.startswith("["):
+            yield from _strings(value, number)
+            in_array = "]" not in _TOML_STRING.sub("", value)
+
+
+def _strings(line: str, number: int) -> Iterator[Dep]:
+    for match in _TOML_STRING.finditer(line):
+        dep = _requirement(match[1] if match[1] is not None else match[2], number)
+        if dep:
+            yield dep
+
+
+def lock_deps(text: str) -> Iterator[Dep]:
+    """poetry.lock, uv.lock, pdm.lock: the `name` of each [[package]]."""
+    in_package = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            in_package = line == "[[package]]"
+        elif in_package:
+            found = re.match(r"^name\s*=\s*[\"']([^\"']+)[\"']", line)
+            if found:
+                yield (found[1], number, line)
+                in_package = False
+
+
+def setup_cfg_deps(text: str) -> Iterator[Dep]:
+    """[options] install_requires and [options.extras_require] of a setup.cfg."""
+    section, collecting = "", False
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = re.split(r"\s[#;]|^[#;]", raw, maxsplit=1)[0].rstrip()
+        if not line.strip():
+            continue
+        if not raw[0].isspace():
+            collecting = False
+            if line.startswith("["):
+                section = line.strip("[] ")
+                continue
+            key, sep, value = line.partition("=")
+            wanted = section == "options.extras_require" or (
+                section == "options" and key.strip() == "install_requires"
+            )
+            if not (sep and wanted):
+                continue
+            collecting, line = True, value
+        if collecting and line.strip():
+            dep = _requirement(line, number)
+            if dep:
+                yield dep
+
+
+def setup_py_deps(text: str) -> Iterator[Dep]:
+    """install_requires / extras_require of setup(...), read from the syntax tree (never run)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    assigned = {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and _is_setup(node.func)):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg not in ("install_requires", "extras_require"):
+                continue
+            value = keyword.value
+            if isinstance(value, ast.Name):
+                value = assigned.get(value.id, value)
+            for const in ast.walk(value):
+                if isinstance(const, ast.Constant) and isinstance(const.value, str):
+                    dep = _requirement(const.value, const.lineno)
+                    if dep:
+                        yield dep
+
+
+def _is_setup(func: ast.expr) -> bool:
+    """`setup(...)` or `setuptools.setup(...)`."""
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name == "setup"
+
+
+def _json_key_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        found = re.match(r'^\s*"([^"]+)"\s*:', raw)
+        if found:
+            lines.setdefault(found[1], number)
+    return lines
+
+
+def _json_deps(text: str, sections: tuple[str, ...]) -> Iterator[Dep]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return
+    if not isinstance(data, dict):
+        return
+    lines = _json_key_lines(text)
+    for section in sections:
+        deps = data.get(section)
+        if isinstance(deps, dict):
+            for name, spec in deps.items():
+                yield (str(name), lines.get(str(name)), f"{name} {spec}"[:80])
+
+
+def npm_deps(text: str) -> Iterator[Dep]:
+    sections = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+    return _json_deps(text, sections)
+
+
+def pipfile_lock_deps(text: str) -> Iterator[Dep]:
+    return _json_deps(text, ("default", "develop"))
+
+
+def conda_deps(text: str, name: str) -> Iterator[Dep]:
+    """environment.yml: conda specs (channel::name=version) and the pip list inside."""
+    try:
+        doc = parse(text, name)
+    except UserError:
+        return
+    deps = doc.data.get("dependencies") if isinstance(doc.data, dict) else None
+    for i, item in enumerate(deps if isinstance(deps, list) else []):
+        if isinstance(item, str):
+            dep = _requirement(item.split("::")[-1], doc.line(("dependencies", i)))
+            if dep:
+                yield dep
+        elif isinstance(item, dict) and isinstance(item.get("pip"), list):
+            for j, spec in enumerate(item["pip"]):
+                if isinstance(spec, str) and not spec.startswith("-"):
+                    dep = _requirement(spec, doc.line(("dependencies", i, "pip", j)))
+                    if dep:
+                        yield dep
+
+
+def manifest_deps(kind: str, text: str, name: str) -> Iterator[Dep]:
+    if kind == "requirements":
+        return requirements_deps(text)
+    if kind in ("pyproject", "pipfile"):
+        return toml_deps(text)
+    if kind == "toml_lock":
+        return lock_deps(text)
+    if kind == "setup_cfg":
+        return setup_cfg_deps(text)
+    if kind == "setup_py":
+        return setup_py_deps(text)
+    if kind == "pipfile_lock":
+        return pipfile_lock_deps(text)
+    if kind == "conda":
+        return conda_deps(text, name)
+    return npm_deps(text)
+
+
+def normalise(name: str) -> str:
+    """A Python package name as pip compares it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
