@@ -692,29 +692,25 @@ def _check_root(path: Path) -> Path:
 # --- the draft answers file ---------------------------------------------------------------------
 
 
-def evidence_text(item: Inferred, limit: int = 3) -> str:
-    shown = [f"{f.where()} ({f.detail})" for f in item.evidence[:limit]]
-    more = len(item.evidence) - limit
-    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
-
-
-def draft_yaml(result: ScanResult) -> str:
-    """The answers as a YAML answers file, a comment above each naming its evidence."""
+def draft_yaml(result: ScanResult, shown: int = 5) -> str:
+    """The answers as a YAML answers file, comments above each naming its evidence."""
     lines = [
         f"{DRAFT_MARKER}: written by `fwadvise scan {_printable(result.root)}`",
         "# Inferred from the repository's files; review before use:",
         "#   fwadvise recommend --answers THIS_FILE",
     ]
     for item in result.inferred:
-        lines.append("")
-        lines.append(f"# because: {evidence_text(item)}")
+        lines += ["", "# because:"]
+        lines += [f"#   {f.where()}  {f.detail}" for f in item.evidence[:shown]]
+        if len(item.evidence) > shown:
+            lines.append(f"#   and {len(item.evidence) - shown} more")
         if item.note:
             lines.append(f"# note: {item.note}")
-        dumped = yaml.safe_dump({item.id: item.value}, default_flow_style=None, sort_keys=False)
+        flow = None if isinstance(item.value, list) else False  # lists inline: [a, b]
+        dumped = yaml.safe_dump({item.id: item.value}, default_flow_style=flow, sort_keys=False)
         lines.append(dumped.rstrip("\n"))
     if result.not_inferred:
-        lines.append("")
-        lines.append("# not inferred (their defaults apply; add them here if you know them):")
+        lines += ["", "# not inferred (their defaults apply; add them here if you know them):"]
         lines += [f"#   {qid}: {why}" for qid, why in result.not_inferred.items()]
     return "\n".join(lines) + "\n"
 

@@ -99,7 +99,10 @@ def summary_text(result: ScanResult, save: Path | None) -> str:
         lines += [f"  {qid}: {why}" for qid, why in result.not_inferred.items()]
     if result.observations:
         lines += ["", "Also seen (no answer follows from it):"]
-        lines += [f"  {f.where()}  {f.detail}  ({f.why})" for f in result.observations]
+        seen = result.observations
+        lines += [f"  {f.where()}  {f.detail}  ({f.why})" for f in seen[:EVIDENCE_SHOWN]]
+        if len(seen) > EVIDENCE_SHOWN:
+            lines.append(f"  ... and {len(seen) - EVIDENCE_SHOWN} more")
     lines.append("")
     if save is None:
         lines.append("Keep these as an answers file with --save answers.yaml.")
