@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from advisor.scan import ScanResult
 
 EVIDENCE_SHOWN = 4  # per answer in the text summary; --format json lists all
+WIDTH = 80  # like the advice's text output
 
 
 class ScanFormat(str, Enum):
@@ -80,7 +82,8 @@ def _check_target(save: Path, force: bool) -> None:
 def summary_text(result: ScanResult, save: Path | None) -> str:
     from advisor.scan import show_value
 
-    lines = [f"Scanned {result.root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"]
+    head = f"Scanned {result.root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"
+    lines = [_wrap(head, 0)]
     if result.truncated:
         lines.append(f"Incomplete: {result.truncated}.")
     lines.append("")
@@ -88,19 +91,19 @@ def summary_text(result: ScanResult, save: Path | None) -> str:
     for item in result.inferred:
         lines.append(f"  {item.id}: {show_value(item.value)}")
         if item.note:
-            lines.append(f"      note: {item.note}")
+            lines.append(_wrap(f"note: {item.note}", 6))
         for finding in item.evidence[:EVIDENCE_SHOWN]:
-            lines.append(f"      {finding.where()}  {finding.detail}  ({finding.why})")
+            lines.append(_wrap(f"{finding.where()}  {finding.detail}: {finding.why}", 6))
         more = len(item.evidence) - EVIDENCE_SHOWN
         if more > 0:
             lines.append(f"      ... and {more} more (--format json lists them all)")
     if result.not_inferred:
         lines += ["", "Not inferred (defaults apply):"]
-        lines += [f"  {qid}: {why}" for qid, why in result.not_inferred.items()]
+        lines += [_wrap(f"{qid}: {why}", 2) for qid, why in result.not_inferred.items()]
     if result.observations:
         lines += ["", "Also seen (no answer follows from it):"]
         seen = result.observations
-        lines += [f"  {f.where()}  {f.detail}  ({f.why})" for f in seen[:EVIDENCE_SHOWN]]
+        lines += [_wrap(f"{f.where()}  {f.detail}: {f.why}", 2) for f in seen[:EVIDENCE_SHOWN]]
         if len(seen) > EVIDENCE_SHOWN:
             lines.append(f"  ... and {len(seen) - EVIDENCE_SHOWN} more")
     lines.append("")
@@ -110,6 +113,18 @@ def summary_text(result: ScanResult, save: Path | None) -> str:
         lines.append(f"Draft answers written to {save}; review it, then run:")
         lines.append(f"  fwadvise recommend --answers {save}")
     return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, indent: int) -> str:
+    """One item, wrapped to the width with a hanging indent (long paths are not broken)."""
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + 4),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _skipped(result: ScanResult) -> str:

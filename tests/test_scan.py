@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -403,10 +404,10 @@ def test_unreadable_folder_is_a_user_error(
     locked.mkdir()
     real = os.scandir
 
-    def refuse(path: object) -> object:  # chmod 000 does not stop root: refuse here instead
+    def refuse(path: str | os.PathLike[str]) -> Iterator[os.DirEntry[str]]:  # root ignores chmod
         if Path(str(path)) == locked:
             raise PermissionError(13, "Permission denied", str(path))
-        return real(path)  # type: ignore[arg-type]
+        return real(path)
 
     monkeypatch.setattr(os, "scandir", refuse)
     with pytest.raises(UserError, match="permission denied") as caught:
@@ -504,6 +505,7 @@ def test_text_summary_lists_evidence_and_what_was_not_inferred() -> None:
     assert "agent.py:" in out and "pyproject.toml:" in out
     assert "Not inferred" in out and "team_skill" in out
     assert "--save" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
 
 
 def test_cli_module_stays_light() -> None:
