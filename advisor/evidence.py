@@ -3,8 +3,14 @@
 For each workload both frameworks ran, the facts are `WORKLOAD.ratio` (PyTorch time over
 TensorFlow time: below 1, PyTorch is faster), `WORKLOAD.faster` (`pytorch`, `tensorflow`, or
 `none` when the 95% interval contains 1) and `WORKLOAD.summary` (a sentence with the figures);
-then `pytorch.available`, `tensorflow.available` and a few hardware facts. Rules of kind
+`WORKLOAD.memory_less` and `WORKLOAD.memory_summary` for peak memory; then
+`pytorch.available`, `tensorflow.available` and hardware facts (`hardware.*`). Rules of kind
 `measured` in knowledge/rules.yaml use them. Nothing here imports a framework.
+
+Several evidence files: the first is the machine the advice is for, and only its facts drive
+the rules (one machine's figures, never a blend of two). Every file, the first included, is
+also listed under `machines` with its own facts and label, so each machine's measurements are
+shown, labelled, beside the documents' claims.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from advisor.errors import UserError
 # is not how TensorFlow trains (tf.function), and comparing it with PyTorch eager overstates
 # PyTorch many times over. The quick suite compiles inference only; `probe --full` compiles all.
 ADVICE_MODES = ("compiled",)
+
+# A peak-memory figure is one reading per round (the largest over rounds is kept), with no
+# interval to judge it by; a gap under this fraction is read as no clear difference.
+MEMORY_MARGIN = 0.10
 
 
 @dataclass(frozen=True)
@@ -51,32 +61,38 @@ def from_document(document: dict[str, Any], source: str) -> EvidenceFile:
 
 
 def facts(files: list[EvidenceFile]) -> dict[str, Any]:
-    """Facts from the first evidence file (the machine the advice is for)."""
+    """The first file's facts (they drive the rules) and `machines`: every file's, labelled."""
     if not files:
         return {}
+    machines = [
+        {"path": f.path, "label": f.label, "created": f.created, "facts": file_facts(f)}
+        for f in files
+    ]
+    return {**machines[0]["facts"], "machines": machines}
+
+
+def file_facts(file: EvidenceFile) -> dict[str, Any]:
+    """One machine's facts: speed and memory comparisons, availability, hardware."""
     from probes.compare import compare
 
-    first = files[0]
+    date = file.created[:10]
     found: dict[str, Any] = {}
     chosen: dict[str, Any] = {}
-    for comparison in compare(first.document):
+    for comparison in compare(file.document):
         if comparison.ratio is not None and comparison.mode in ADVICE_MODES:
             chosen.setdefault(comparison.workload, comparison)
-    date = first.created[:10]
     for workload, c in chosen.items():
         found[f"{workload}.ratio"] = round(c.ratio, 4)
         found[f"{workload}.faster"] = c.faster if c.clear and c.faster else "none"
-        found[f"{workload}.summary"] = _summary(workload, c, first.label, date)
+        found[f"{workload}.summary"] = _summary(workload, c, file.label, date)
         found[f"{workload}.device"] = "cpu" if c.device == "cpu" else "gpu"
+    found.update(memory_facts(file.document.get("results") or [], file.label, date))
     for framework in ("pytorch", "tensorflow"):
-        available = first.document.get("frameworks", {}).get(framework, {}).get("available")
+        available = file.document.get("frameworks", {}).get(framework, {}).get("available")
         # null means "not known" (an interrupted run): never read it as "unavailable"
-        if isinstance(available, bool) and not first.document.get("interrupted"):
+        if isinstance(available, bool) and not file.document.get("interrupted"):
             found[f"{framework}.available"] = available
-    hardware = first.document.get("hardware", {})
-    found["hardware.gpus"] = len(hardware.get("gpus") or [])
-    found["hardware.tpu"] = bool(hardware.get("tpu"))
-    found["hardware.apple_silicon"] = bool(hardware.get("apple_silicon"))
+    found.update(hardware_facts(file.document))
     return found
 
 
@@ -93,29 +109,155 @@ def _summary(workload: str, c: Any, label: str, date: str) -> str:
     )
 
 
+def memory_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[str, Any]:
+    """Peak memory per workload where both frameworks have a figure from the same mode and
+    device: compiled where both ran compiled (as the advice compares speed), else eager."""
+    peaks: dict[tuple[str, str, str], dict[str, float]] = {}
+    for row in results:
+        peak = row.get("peak_memory_mb")
+        if peak and not row.get("error") and row.get("workload") not in ("import", "deploy"):
+            key = (row["workload"], row.get("device") or "cpu", row["mode"])
+            peaks.setdefault(key, {})[row["framework"]] = float(peak)
+    found: dict[str, Any] = {}
+    compiled_first = sorted(peaks.items(), key=lambda item: item[0][2] != "compiled")
+    for (workload, device, mode), pair in compiled_first:
+        if len(pair) < 2 or f"{workload}.memory_less" in found:
+            continue
+        ratio = pair["pytorch"] / pair["tensorflow"]
+        less = "none"
+        if abs(ratio - 1) > MEMORY_MARGIN:
+            less = "pytorch" if ratio < 1 else "tensorflow"
+        # On a CPU the peak is the worker's whole resident memory, the framework's own
+        # runtime included; on a GPU it is the device memory the workload allocated.
+        what = "whole process, framework included" if device == "cpu" else "device memory"
+        found[f"{workload}.memory_ratio"] = round(ratio, 4)
+        found[f"{workload}.memory_less"] = less
+        found[f"{workload}.memory_device"] = "cpu" if device == "cpu" else "gpu"
+        figures = (
+            f"peak PyTorch {pair['pytorch']:,.0f} MB, TensorFlow {pair['tensorflow']:,.0f} MB "
+            f"({what})"
+        )
+        found[f"{workload}.memory_figures"] = figures
+        found[f"{workload}.memory_summary"] = (
+            f"{workload} ({mode}, {device}) {figures}, measured on {label} on {date}"
+        )
+    return found
+
+
+OS_NAMES = {"linux": "linux", "windows": "windows", "darwin": "macos"}
+
+
+def hardware_facts(document: dict[str, Any]) -> dict[str, Any]:
+    """What the install advice and the rules need to know about the measured machine."""
+    hardware = document.get("hardware") or {}
+    gpus = hardware.get("gpus") or []
+    nvidia = [g for g in gpus if g.get("vendor") == "nvidia"]
+    system = str((hardware.get("os") or {}).get("system") or "").lower()
+    found: dict[str, Any] = {
+        "hardware.gpus": len(gpus),
+        "hardware.tpu": bool(hardware.get("tpu")),
+        "hardware.apple_silicon": bool(hardware.get("apple_silicon")),
+        "hardware.nvidia_gpus": len(nvidia) or _framework_gpus(document, rocm=False),
+        "hardware.amd_gpus": len(gpus) - len(nvidia) or _framework_gpus(document, rocm=True),
+    }
+    if system:
+        found["hardware.os"] = OS_NAMES.get(system, system)
+    if nvidia:
+        found["hardware.gpu_name"] = nvidia[0].get("name")
+        found["hardware.nvidia_driver"] = nvidia[0].get("driver")
+        found["hardware.cuda_driver"] = nvidia[0].get("cuda_driver")  # where the probe has it
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _framework_gpus(document: dict[str, Any], *, rocm: bool) -> int:
+    """GPUs a framework worker saw (when NVML or sysfs listed none), CUDA or ROCm ones."""
+    seen = 0
+    for info in (document.get("frameworks") or {}).values():
+        devices = (info or {}).get("devices") or {}
+        if bool(devices.get("rocm")) == rocm:
+            seen = max(seen, len(devices.get("gpus") or []))
+    return seen
+
+
+def machines(measured: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every measured machine with its facts (a facts dict from before `machines`: one)."""
+    return measured.get("machines") or [
+        {"path": "", "label": "this machine", "created": "", "facts": measured}
+    ]
+
+
+def results(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """One machine's measured comparisons, time and memory, from its facts."""
+    listed = []
+    for metric, (winner_key, _, summary_key) in METRIC_KEYS.items():
+        ratio_key = RATIO_KEYS[metric]
+        for key, summary in found.items():
+            workload, _, rest = key.partition(".")
+            if rest == summary_key:
+                listed.append(
+                    {
+                        "workload": workload,
+                        "metric": metric,
+                        "ratio": found.get(f"{workload}.{ratio_key}"),
+                        "winner": found.get(f"{workload}.{winner_key}"),
+                        "summary": summary,
+                    }
+                )
+    return listed
+
+
 def check_claims(kb: Any, measured: dict[str, Any]) -> list[dict[str, str]]:
-    """Each performance claim of the documents beside what was measured here: confirmed,
-    contradicted, no clear difference, or not measurable on this machine."""
+    """Each performance claim of the documents beside what each machine measured: confirmed,
+    contradicted, no clear difference, or not measurable on that machine."""
     checks = []
-    for claim in kb.claims:
-        for m in claim.measures:
-            faster = measured.get(f"{m.workload}.faster")
-            device = measured.get(f"{m.workload}.device")
-            if faster is None or (m.device != "any" and device != m.device):
-                status = "not measurable on this machine"
-            elif faster == "none":
-                status = "no clear difference here"
-            else:
-                status = "confirmed here" if faster == m.expects else "contradicted here"
-            checks.append(
-                {
-                    "claim": claim.id,
-                    "source": claim.source,
-                    "says": claim.summary,
-                    "workload": m.workload,
-                    "device": m.device,
-                    "status": status,
-                    "measured": measured.get(f"{m.workload}.summary", ""),
-                }
-            )
+    for machine in machines(measured):
+        for claim in kb.claims:
+            for m in claim.measures:
+                status, summary = _status(m, machine["facts"])
+                figures = _figures(m, machine["facts"]) if summary else ""
+                checks.append(
+                    {
+                        "claim": claim.id,
+                        "source": claim.source,
+                        "says": claim.summary,
+                        "workload": m.workload,
+                        "device": m.device,
+                        "metric": m.metric,
+                        "status": status,
+                        "measured": summary,
+                        "figures": figures,
+                        "machine": machine["label"],
+                        "file": machine["path"],
+                        "created": machine["created"],
+                    }
+                )
     return checks
+
+
+# Where each metric's facts live: (winner key, device key, summary key); `expects` is the
+# faster framework for time and the one using less memory for memory.
+METRIC_KEYS = {
+    "time": ("faster", "device", "summary"),
+    "memory": ("memory_less", "memory_device", "memory_summary"),
+}
+RATIO_KEYS = {"time": "ratio", "memory": "memory_ratio"}
+
+
+def _figures(m: Any, found: dict[str, Any]) -> str:
+    """The measured figures a claim line shows: the time ratio, or both peak memories."""
+    if m.metric == "memory":
+        return found.get(f"{m.workload}.memory_figures", "")
+    ratio = found.get(f"{m.workload}.ratio")
+    return f"time ratio PyTorch/TensorFlow {ratio:.2f}" if ratio is not None else ""
+
+
+def _status(m: Any, found: dict[str, Any]) -> tuple[str, str]:
+    winner_key, device_key, summary_key = METRIC_KEYS[m.metric]
+    winner = found.get(f"{m.workload}.{winner_key}")
+    device = found.get(f"{m.workload}.{device_key}")
+    summary = found.get(f"{m.workload}.{summary_key}", "")
+    if winner is None or (m.device != "any" and device != m.device):
+        return "not measurable on this machine", ""  # its figures answer another question
+    if winner == "none":
+        return "no clear difference here", summary
+    return ("confirmed here" if winner == m.expects else "contradicted here"), summary

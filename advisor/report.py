@@ -40,6 +40,7 @@ def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
             for c in rec.what_would_change
         ],
         "evidence": _evidence(rec, kb),
+        "install": install_advice(rec, kb),
         "criteria": [
             {
                 "id": c.id,
@@ -68,6 +69,14 @@ def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
         },
         "warnings": list(rec.warnings),
     }
+
+
+def install_advice(rec: Recommendation, kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """The install command for the recommended framework (both when either) on the project's
+    hardware: knowledge/install.yaml, read only here, when a recommendation is rendered."""
+    from advisor.install import advice
+
+    return advice(rec, kb)
 
 
 def _aged(a: Aged) -> dict[str, str]:
@@ -102,27 +111,54 @@ def _evidence(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any] | None:
                         "rule": reason.rule,
                     }
                 )
-    from advisor.evidence import check_claims
+    from advisor.evidence import check_claims, machines, results
 
+    # The first file is the machine the advice is for (its facts drove the rules); the
+    # others are shown for comparison, each with its own figures and label.
+    measured_on = machines(dict(rec.measured))
+    files = [
+        {
+            **described,
+            "role": "advice" if n == 0 else "compared",
+            "results": results(measured_on[n]["facts"]) if n < len(measured_on) else [],
+        }
+        for n, described in enumerate(rec.evidence_files)
+    ]
     return {
         "file": rec.evidence_files[0]["path"],
-        "files": list(rec.evidence_files),
+        "files": files,
         "used": used,
         "claims": check_claims(kb, dict(rec.measured)),
     }
 
 
-def claim_check_lines(rec: Recommendation, kb: KnowledgeBase) -> list[str]:
-    """The documents' performance claims beside this machine's measurements (all formats)."""
+def claim_check_lines(rec: Recommendation, kb: KnowledgeBase) -> list[tuple[str, list[str]]]:
+    """The documents' performance claims beside each machine's measurements, one group per
+    evidence file: (`Measured on LABEL (DATE), ...:`, one line per claim)."""
     if not rec.evidence_files:
         return []
     from advisor.evidence import check_claims
 
-    first = rec.evidence_files[0]
-    lines = [f"Measured on {first['label']} ({first['created'][:10]}):"]
+    groups: dict[tuple[str, str], list[str]] = {}
     for c in check_claims(kb, dict(rec.measured)):
-        lines.append(f"{c['status']}: {c['says']} ({c['source']}; {c['workload']}, {c['device']})")
-    return lines
+        metric = " memory" if c["metric"] == "memory" else ""
+        figures = f": {c['figures']}" if c["figures"] else ""
+        groups.setdefault((c["machine"], c["created"], c["file"]), []).append(
+            f"{c['status']}: {c['says']} ({c['source']}; {c['workload']}{metric}, "
+            f"{c['device']}){figures}"
+        )
+    several = len(groups) > 1
+    return [
+        (_measured_on(label, created, n, several), lines)
+        for n, ((label, created, _), lines) in enumerate(groups.items())
+    ]
+
+
+def _measured_on(label: str, created: str, n: int, several: bool) -> str:
+    role = ""
+    if several:  # the first file's facts drove the rules; the others are beside them
+        role = ", the machine the advice is for" if n == 0 else ", for comparison"
+    return f"Measured on {label} ({created[:10]}){role}:"
 
 
 def _quote(kb: KnowledgeBase, claim_id: str) -> dict[str, str]:

@@ -67,7 +67,10 @@ class Measures(Strict):
 
     workload: str
     device: Literal["cpu", "gpu", "any"]
-    expects: Framework = Field(description="the framework the claim says is faster")
+    metric: Literal["time", "memory"] = "time"
+    expects: Framework = Field(
+        description="the framework the claim says is faster (time) or uses less memory (memory)"
+    )
 
 
 class Claim(Strict):

@@ -52,14 +52,26 @@ def read(key: str) -> dict[str, BaseModel] | None:
 
 
 def write(key: str, parts: dict[str, BaseModel]) -> None:
-    data = {name: _dump(part) for name, part in parts.items()}
+    write_json(f"kb-{key}", {name: _dump(part) for name, part in parts.items()})
+
+
+def read_json(name: str) -> Any:
+    """Another validated file kept the same way, as plain JSON data (knowledge/install.yaml):
+    `name` carries its key; None where there is none or it cannot be read."""
+    try:
+        return json.loads((cache_dir() / f"{name}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(name: str, data: Any) -> None:
     try:
         directory = cache_dir()
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".json")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name.split('-')[0]}-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out)
-        os.replace(tmp, directory / f"kb-{key}.json")
+        os.replace(tmp, directory / f"{name}.json")
     except OSError:
         pass  # a read-only home: every run validates, which is only slower
 

@@ -188,8 +188,24 @@ def _show(console: Console, evidence: dict[str, Any]) -> None:
             console.print(f"{name} {info.get('version')} on {info.get('device')}")
         else:
             console.print(f"[red]{name}: {_escape(str(info.get('reason')))}[/]")
+            if info.get("available") is False:  # None: never asked (an interrupted run)
+                _install_hint(console, name, evidence)
     for note in evidence.get("notes") or []:
         console.print(f"[yellow]note:[/] {_escape(note)}")
+
+
+def _install_hint(console: Console, framework: str, evidence: dict[str, Any]) -> None:
+    """How to install a framework that did not run, for this machine's hardware as measured."""
+    from advisor.errors import KnowledgeError
+    from advisor.install import for_machine
+
+    try:
+        item = for_machine(framework, evidence)
+    except KnowledgeError as exc:  # the measurements matter more: still show and save them
+        console.print(f"[yellow]no install advice: {_escape(str(exc))}[/]")
+        return
+    hint = item["command"] or f"none supported here: {item['note']}"
+    console.print(f"  to install it ({_escape(item['hardware'])}): {_escape(hint)}")
 
 
 def probe(

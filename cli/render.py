@@ -18,6 +18,7 @@ from advisor.report import (
     changed_lines,
     claim_check_lines,
     describe_change,
+    install_advice,
     summary_line,
 )
 
@@ -36,7 +37,7 @@ def bar(value: float, scale: float, framework: str, width: int = BAR) -> Text:
 
 def layout(rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> list[Text]:
     lines = [*_warnings(rec), *_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top)]
-    return [*lines, *_measured(rec, kb), *_since(rec), *_changes(rec, kb)]
+    return [*lines, *_install(rec, kb), *_measured(rec, kb), *_since(rec), *_changes(rec, kb)]
 
 
 def render(console: Console, rec: Recommendation, kb: KnowledgeBase) -> None:
@@ -123,18 +124,52 @@ def _warnings(rec: Recommendation) -> list[Text]:
 
 
 def _measured(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
-    checks = claim_check_lines(rec, kb)
-    if not checks:
+    groups = claim_check_lines(rec, kb)
+    if not groups:
         return []
-    lines = [
-        Text(""),
-        Text("The documents' performance claims, measured", style="bold"),
-        Text("  " + checks[0]),
-    ]
-    for line in checks[1:]:
-        wrapped = textwrap.wrap(line, WIDTH - 6)
-        lines += [Text(("  • " if i == 0 else "    ") + part) for i, part in enumerate(wrapped)]
+    lines = [Text(""), Text("The documents' performance claims, measured", style="bold")]
+    for header, checks in groups:
+        lines.append(Text("  " + header))
+        for line in checks:
+            wrapped = textwrap.wrap(line, WIDTH - 6)
+            lines += [Text(("  • " if i == 0 else "    ") + part) for i, part in enumerate(wrapped)]
     return lines
+
+
+def _install(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
+    lines = []
+    for item in install_advice(rec, kb):
+        framework = item["framework"]
+        lines += [
+            Text(""),
+            Text("Install ", style="bold")
+            + Text(NAMES[framework], style=f"bold {COLORS[framework]}"),
+            *(
+                Text("  " + part, style="dim")
+                for part in textwrap.wrap(item["hardware"], WIDTH - 2)
+            ),
+        ]
+        if item["command"]:
+            lines += [
+                Text(part, style="bold") for part in command_lines(item["command"], item["os"])
+            ]
+        else:
+            lines.append(Text("  No supported install for this combination.", style="yellow"))
+        lines += [Text("  " + part) for part in textwrap.wrap(item["note"], WIDTH - 2)]
+        lines.append(Text(f"  source: {item['source']} (checked {item['checked']})", style="dim"))
+    return lines
+
+
+def command_lines(command: str, os_name: str | None) -> list[str]:
+    """A command in 80 columns: a long one is split with `\\` line continuations, which a POSIX
+    shell joins back; a Windows command line has no portable continuation, so it stays whole."""
+    if len(command) + 4 <= WIDTH or os_name == "windows":
+        return ["    " + command]
+    parts = textwrap.wrap(command, WIDTH - 8, break_long_words=False, break_on_hyphens=False)
+    return [
+        ("    " if i == 0 else "      ") + part + (" \\" if i < len(parts) - 1 else "")
+        for i, part in enumerate(parts)
+    ]
 
 
 def _since(rec: Recommendation) -> list[Text]:

@@ -168,4 +168,108 @@ def test_neither_framework_available_adds_no_points(kb: KnowledgeBase, tmp_path:
     doc["frameworks"]["pytorch"] = {"available": False, "reason": "not installed"}
     facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
     rec = recommend(kb, resolve(kb, profile="industry"), measured=facts)
-    assert not {r.rule for r in rec.reasons} & {"measured-tensorflow-unavailable", "measured-pytorch-unavailable"}
+    assert not {r.rule for r in rec.reasons} & {
+        "measured-tensorflow-unavailable",
+        "measured-pytorch-unavailable",
+    }
+
+
+def two_machines(tmp_path: Path) -> list[evidence.EvidenceFile]:
+    """laptop: PyTorch 2x faster on conv; gpu-node: TensorFlow 2x faster on conv."""
+    other = document()
+    other["label"] = "gpu-node"
+    other["created"] = "2026-11-19T08:00:00+00:00"
+    for result in other["results"]:
+        if result["workload"] == "conv" and result["framework"] == "pytorch":
+            result["median_s"] = 0.040
+            result["samples_s"] = [s * 4 for s in result["samples_s"]]
+    return evidence.load([write(tmp_path, document()), write(tmp_path, other, "gpu.json")])
+
+
+def test_several_files_the_first_drives_the_rules_all_are_labelled(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    files = two_machines(tmp_path)
+    facts = evidence.facts(files)
+    assert facts["conv.faster"] == "pytorch"  # the first file's, not a blend
+    assert [m["label"] for m in facts["machines"]] == ["laptop", "gpu-node"]
+    assert facts["machines"][1]["facts"]["conv.faster"] == "tensorflow"
+    checks = {
+        (c["machine"], c["claim"], c["workload"]): c["status"]
+        for c in evidence.check_claims(kb, facts)
+    }
+    # "TensorFlow exhibits better training performance on CNN models": each machine answers
+    assert checks[("laptop", "speed.kh-cnn-rnn", "conv")] == "contradicted here"
+    assert checks[("gpu-node", "speed.kh-cnn-rnn", "conv")] == "confirmed here"
+
+
+def test_several_files_in_the_json_and_the_text(tmp_path: Path) -> None:
+    files = [str(p) for p in (write(tmp_path, document()),)]
+    other = document()
+    other["label"] = "gpu-node"
+    files.append(str(write(tmp_path, other, "gpu.json")))
+    args = ["--profile", "iot-engineer", "--evidence", files[0], "--evidence", files[1]]
+    block = json.loads(run(*args, "--format", "json").stdout)["evidence"]
+    assert [(f["label"], f["role"]) for f in block["files"]] == [
+        ("laptop", "advice"),
+        ("gpu-node", "compared"),
+    ]
+    conv = next(r for r in block["files"][1]["results"] if r["workload"] == "conv")
+    assert conv["metric"] == "time" and "measured on gpu-node" in conv["summary"]
+    assert {c["machine"] for c in block["claims"]} == {"laptop", "gpu-node"}
+    text = run(*args).stdout
+    assert "Measured on laptop (2026-11-20), the machine the advice is for:" in text
+    assert "Measured on gpu-node (2026-11-20), for comparison:" in text
+
+
+def memory_document(pytorch_mb: float, tensorflow_mb: float, device: str = "cpu") -> dict:
+    doc = document()
+    for result in doc["results"]:
+        if result["workload"] == "train_step":
+            result["device"] = device
+            result["peak_memory_mb"] = (
+                pytorch_mb if result["framework"] == "pytorch" else tensorflow_mb
+            )
+    return doc
+
+
+def test_memory_claims_beside_measured_peak_memory(kb: KnowledgeBase, tmp_path: Path) -> None:
+    facts = evidence.facts(evidence.load([write(tmp_path, memory_document(500, 300))]))
+    assert facts["train_step.memory_less"] == "tensorflow"
+    checks = {c["claim"]: c for c in evidence.check_claims(kb, facts) if c["metric"] == "memory"}
+    # "memory consumption is slightly higher for PyTorch on CPU": 500 MB against 300 MB
+    assert checks["mem.kh-cpu"]["status"] == "confirmed here"
+    assert "PyTorch 500 MB, TensorFlow 300 MB" in checks["mem.kh-cpu"]["figures"]
+    assert checks["mem.spheron-tf-efficient"]["status"] == "confirmed here"
+    # a GPU claim cannot be checked on CPU figures, and shows none of them
+    assert checks["mem.kh-gpu"]["status"] == "not measurable on this machine"
+    assert checks["mem.kh-gpu"]["figures"] == ""
+
+
+def test_memory_within_the_margin_is_no_clear_difference(kb: KnowledgeBase, tmp_path: Path) -> None:
+    facts = evidence.facts(evidence.load([write(tmp_path, memory_document(310, 300))]))
+    statuses = {c["claim"]: c["status"] for c in evidence.check_claims(kb, facts)}
+    assert statuses["mem.kh-cpu"] == "no clear difference here"
+
+
+def test_gpu_memory_claim_is_checked_on_gpu_rows(kb: KnowledgeBase, tmp_path: Path) -> None:
+    facts = evidence.facts(evidence.load([write(tmp_path, memory_document(900, 2000, "cuda"))]))
+    statuses = {c["claim"]: c["status"] for c in evidence.check_claims(kb, facts)}
+    # "memory consumption is significantly higher for TensorFlow on GPU": confirmed
+    assert statuses["mem.kh-gpu"] == "confirmed here"
+    assert statuses["mem.kh-cpu"] == "not measurable on this machine"
+
+
+def test_every_memory_claim_measures_memory(kb: KnowledgeBase) -> None:
+    memory = [c for c in kb.claims if c.topic == "memory_use"]
+    assert memory and all(m.metric == "memory" for c in memory for m in c.measures)
+    assert all(c.measures for c in memory)
+
+
+def test_hardware_facts_for_the_install_advice() -> None:
+    doc = document()
+    doc["hardware"]["gpus"] = [{"vendor": "nvidia", "name": "A100", "driver": "550.54.15"}]
+    doc["hardware"]["os"] = {"system": "Darwin"}
+    found = evidence.hardware_facts(doc)
+    assert found["hardware.nvidia_gpus"] == 1 and found["hardware.amd_gpus"] == 0
+    assert found["hardware.nvidia_driver"] == "550.54.15" and found["hardware.os"] == "macos"
