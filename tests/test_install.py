@@ -224,3 +224,28 @@ def test_cli_json_with_evidence_names_the_machine(tmp_path: Path) -> None:
     item = json.loads(done.stdout)["install"][0]
     assert item["command"].endswith("/whl/cu126")
     assert item["hardware"].endswith("detected on laptop")
+
+
+def test_probe_shows_how_to_install_a_framework_that_did_not_run() -> None:
+    import io
+
+    from rich.console import Console
+
+    from cli.probe_cmd import _show
+
+    evidence = {
+        "hardware": {"cpu": {"model": "test"}, "gpus": [], "os": {"system": "Linux"}},
+        "frameworks": {
+            "pytorch": {"available": True, "version": "2.13.0", "device": "cpu"},
+            "tensorflow": {"available": False, "reason": "tensorflow cannot be imported"},
+        },
+        "results": [],
+    }
+    out = io.StringIO()
+    _show(Console(file=out, width=200, highlight=False), evidence)
+    text = out.getvalue()
+    assert "tensorflow: tensorflow cannot be imported" in text
+    assert (
+        "to install it (CPU only, Linux: detected on this machine): python3 -m pip install tensorflow-cpu"
+        in text
+    )
