@@ -208,6 +208,13 @@ def for_machine(
     return choose(load(directory or KNOWLEDGE_DIR), framework, target_of(None, found, label))
 
 
+def hint(framework: str, document: Mapping[str, Any]) -> str:
+    """One line: how to install a framework on a measured machine (or why there is no way)."""
+    item = for_machine(framework, document)
+    how = item["command"] or f"none supported here: {item['note']}"
+    return f"to install {framework} ({item['hardware']}): {how}"
+
+
 def target_of(accelerator: str | None, measured: Mapping[str, Any], label: str | None) -> Target:
     """The platform from the answers (else from the machine); OS and driver from the evidence
     where the measured machine has that platform, so one machine's facts never leak into

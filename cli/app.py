@@ -270,11 +270,13 @@ def _evidence_files(measure: Measure) -> list[EvidenceFile]:
             "fwadvise: using this machine's measurements (measuring now if none are cached)\n"
         )
         document, cached = get_evidence()
-        if not any(info.get("available") for info in document.get("frameworks", {}).values()):
-            sys.stderr.write(
-                "fwadvise: neither framework runs here, so nothing was measured; "
-                "install them with: pip install 'fwadvise[probes]'\n"
-            )
+        frameworks = document.get("frameworks", {})
+        if not any(info.get("available") for info in frameworks.values()):
+            from advisor.install import hint
+
+            sys.stderr.write("fwadvise: neither framework runs here, so nothing was measured\n")
+            for name in frameworks:
+                sys.stderr.write(f"fwadvise: {hint(name, document)}\n")
         source = str(cached.path) if cached is not None else "this machine (just measured)"
         files.append(evidence.from_document(document, source))
     return files + evidence.load(measure.files)

@@ -197,15 +197,14 @@ def _show(console: Console, evidence: dict[str, Any]) -> None:
 def _install_hint(console: Console, framework: str, evidence: dict[str, Any]) -> None:
     """How to install a framework that did not run, for this machine's hardware as measured."""
     from advisor.errors import KnowledgeError
-    from advisor.install import for_machine
+    from advisor.install import hint
 
     try:
-        item = for_machine(framework, evidence)
+        line = hint(framework, evidence)
     except KnowledgeError as exc:  # the measurements matter more: still show and save them
         console.print(f"[yellow]no install advice: {_escape(str(exc))}[/]")
         return
-    hint = item["command"] or f"none supported here: {item['note']}"
-    console.print(f"  to install it ({_escape(item['hardware'])}): {_escape(hint)}")
+    console.print(f"  {_escape(line)}")
 
 
 def probe(

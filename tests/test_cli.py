@@ -225,3 +225,20 @@ def test_kb_claims_json_lists_every_claim_with_dates() -> None:
         assert set(record) >= {"id", "text", "sources", "status", "checked", "update"}
         assert record["status"] in ("current", "aged")
         assert (record["update"] is None) == (record["status"] == "current")
+
+
+def test_probe_with_no_framework_says_how_to_install_them(tmp_path: Path) -> None:
+    env = {**ENV, "FWADVISE_PROBE_FAULT": "noframework", "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "--profile", "researcher", "--probe"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "neither framework runs here" in done.stderr
+    assert "to install pytorch (CPU only" in done.stderr
+    assert "to install tensorflow (CPU only" in done.stderr
+    assert "Verdict:" in done.stdout  # the advice still comes, from the documents alone
