@@ -1,15 +1,14 @@
-"""Terminal rendering of a recommendation with rich: fits 80 columns, honours NO_COLOR.
+"""Terminal rendering of a recommendation: fits 80 columns, honours NO_COLOR.
 
-The lines are laid out here (textwrap, hanging indents) and handed to rich in one print:
-rich's own layout engine costs more start-up time than the whole recommendation.
+The lines are laid out here (textwrap, hanging indents) as styled spans; a terminal gets them
+through rich in one print, a pipe gets their plain text without importing rich at all (rich's
+own layout engine, even its Text, costs more start-up time than the whole recommendation).
 """
 
 from __future__ import annotations
 
 import textwrap
 from typing import TYPE_CHECKING
-
-from rich.text import Text
 
 from advisor.engine import NAMES, Recommendation
 from advisor.kb import KnowledgeBase
@@ -22,79 +21,93 @@ from advisor.report import (
     summary_line,
 )
 
-if TYPE_CHECKING:  # rich.console is imported only when a terminal is drawn to
+if TYPE_CHECKING:  # rich is imported only when a terminal is drawn to
     from rich.console import Console
+
+Line = list[tuple[str, str]]  # spans of (text, rich style; "" for none)
 
 COLORS = {"pytorch": "red", "tensorflow": "dark_orange", "either": "cyan"}
 WIDTH = 80
 BAR = 30
 
 
-def bar(value: float, scale: float, framework: str, width: int = BAR) -> Text:
+def span(text: str, style: str = "") -> Line:
+    """A line of one styled span; longer lines are built by adding them (`+`)."""
+    return [(text, style)]
+
+
+def plain_text(line: Line) -> str:
+    return "".join(text for text, _ in line)
+
+
+def bar(value: float, scale: float, framework: str, width: int = BAR) -> Line:
     filled = 0 if scale <= 0 else round(width * value / scale)
-    return Text("█" * filled, style=COLORS[framework]) + Text("░" * (width - filled), style="dim")
+    return span("█" * filled, style=COLORS[framework]) + span("░" * (width - filled), style="dim")
 
 
-def layout(rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> list[Text]:
+def layout(rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> list[Line]:
     lines = [*_warnings(rec), *_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top)]
     return [*lines, *_install(rec, kb), *_measured(rec, kb), *_since(rec), *_changes(rec, kb)]
 
 
 def render(console: Console, rec: Recommendation, kb: KnowledgeBase) -> None:
-    console.print(Text("\n").join(layout(rec, kb)), soft_wrap=True)
+    from rich.text import Text as RichText
+
+    lines = [RichText.assemble(*line) for line in layout(rec, kb)]
+    console.print(RichText("\n").join(lines), soft_wrap=True)
 
 
 def plain(rec: Recommendation, kb: KnowledgeBase) -> str:
     """The same lines without styles: what rich itself would write to a pipe."""
-    return "\n".join(line.plain for line in layout(rec, kb)) + "\n"
+    return "\n".join(plain_text(line) for line in layout(rec, kb)) + "\n"
 
 
-def _verdict(rec: Recommendation) -> list[Text]:
+def _verdict(rec: Recommendation) -> list[Line]:
     lines = [
-        Text("Verdict: ", style="bold")
-        + Text(summary_line(rec), style=f"bold {COLORS[rec.verdict]}")
+        span("Verdict: ", style="bold")
+        + span(summary_line(rec), style=f"bold {COLORS[rec.verdict]}")
     ]
     scale = max(rec.scores.values()) or 1.0
     for fw in ("pytorch", "tensorflow"):
         lines.append(
-            Text(f"  {NAMES[fw]:<11}")
+            span(f"  {NAMES[fw]:<11}")
             + bar(rec.scores[fw], scale, fw)
-            + Text(f" {rec.scores[fw]:6.1f}")
+            + span(f" {rec.scores[fw]:6.1f}")
         )
     band = f"  confidence = |difference| / total points; below {rec.either_band:.2f}: either."
-    return [*lines, Text(band, style="dim")]
+    return [*lines, span(band, style="dim")]
 
 
-def _criteria(rec: Recommendation) -> list[Text]:
+def _criteria(rec: Recommendation) -> list[Line]:
     lines = [
-        Text(""),
-        Text("By criterion", style="bold") + Text("  (weight x rating gap)", style="dim"),
+        span(""),
+        span("By criterion", style="bold") + span("  (weight x rating gap)", style="dim"),
     ]
     shown = sorted((c for c in rec.criteria if c.weight > 0), key=lambda c: -max(c.points.values()))
     scale = max((max(c.points.values()) for c in shown), default=0) or 1.0
     for c in shown:
         lead = max(c.points, key=lambda fw: c.points[fw])
         points = c.points[lead]
-        line = Text(f"  {c.name:<26} w{c.weight:<4g}") + bar(points, scale, lead, width=16)
+        line = span(f"  {c.name:<26} w{c.weight:<4g}") + bar(points, scale, lead, width=16)
         line += (
-            Text(f" {NAMES[lead]} +{points:g}", style=COLORS[lead])
+            span(f" {NAMES[lead]} +{points:g}", style=COLORS[lead])
             if points
-            else Text(" tie", style="dim")
+            else span(" tie", style="dim")
         )
         lines.append(line)
     unweighted = len(rec.criteria) - len(shown)
     if unweighted:
         lines.append(
-            Text(f"  ({unweighted} criteria carry no weight for these answers)", style="dim")
+            span(f"  ({unweighted} criteria carry no weight for these answers)", style="dim")
         )
     return lines
 
 
-def _reasons(rec: Recommendation, kb: KnowledgeBase, top: int) -> list[Text]:
+def _reasons(rec: Recommendation, kb: KnowledgeBase, top: int) -> list[Line]:
     lines = [
-        Text(""),
-        Text("Top reasons", style="bold")
-        + Text("  (one quote each; all in --format markdown)", style="dim"),
+        span(""),
+        span("Top reasons", style="bold")
+        + span("  (one quote each; all in --format markdown)", style="dim"),
     ]
     shown = rec.reasons[:top]
     labels = [f"+{r.points:g} {NAMES[r.favors]}" for r in shown]
@@ -102,61 +115,61 @@ def _reasons(rec: Recommendation, kb: KnowledgeBase, top: int) -> list[Text]:
     for n, (r, label) in enumerate(zip(shown, labels, strict=True), 1):
         body = textwrap.wrap(r.because, WIDTH - len(indent))
         lines.append(
-            Text(f"{n:>2}. ")
-            + Text(label.ljust(len(indent) - 5), style=COLORS[r.favors])
-            + Text(" " + body[0])
+            span(f"{n:>2}. ")
+            + span(label.ljust(len(indent) - 5), style=COLORS[r.favors])
+            + span(" " + body[0])
         )
-        lines += [Text(indent + part) for part in body[1:]]
+        lines += [span(indent + part) for part in body[1:]]
         if r.claims:
             claim = kb.claim[r.claims[0]]
             quoted = textwrap.wrap(f'"{claim.quote}" [{claim.source}]', WIDTH - len(indent))
-            lines += [Text(indent + part, style="italic") for part in quoted]
+            lines += [span(indent + part, style="italic") for part in quoted]
     rest = len(rec.reasons) - top
     if rest > 0:
         lines.append(
-            Text(f"    ... {rest} more (--format markdown or json lists them all)", style="dim")
+            span(f"    ... {rest} more (--format markdown or json lists them all)", style="dim")
         )
     return lines
 
 
-def _warnings(rec: Recommendation) -> list[Text]:
-    return [Text(f"Warning: {w}", style="bold yellow") for w in rec.warnings]
+def _warnings(rec: Recommendation) -> list[Line]:
+    return [span(f"Warning: {w}", style="bold yellow") for w in rec.warnings]
 
 
-def _measured(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
+def _measured(rec: Recommendation, kb: KnowledgeBase) -> list[Line]:
     groups = claim_check_lines(rec, kb)
     if not groups:
         return []
-    lines = [Text(""), Text("The documents' performance claims, measured", style="bold")]
+    lines = [span(""), span("The documents' performance claims, measured", style="bold")]
     for header, checks in groups:
-        lines.append(Text("  " + header))
+        lines.append(span("  " + header))
         for line in checks:
             wrapped = textwrap.wrap(line, WIDTH - 6)
-            lines += [Text(("  • " if i == 0 else "    ") + part) for i, part in enumerate(wrapped)]
+            lines += [span(("  • " if i == 0 else "    ") + part) for i, part in enumerate(wrapped)]
     return lines
 
 
-def _install(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
+def _install(rec: Recommendation, kb: KnowledgeBase) -> list[Line]:
     lines = []
     for item in install_advice(rec, kb):
         framework = item["framework"]
         lines += [
-            Text(""),
-            Text("Install ", style="bold")
-            + Text(NAMES[framework], style=f"bold {COLORS[framework]}"),
+            span(""),
+            span("Install ", style="bold")
+            + span(NAMES[framework], style=f"bold {COLORS[framework]}"),
             *(
-                Text("  " + part, style="dim")
+                span("  " + part, style="dim")
                 for part in textwrap.wrap(item["hardware"], WIDTH - 2)
             ),
         ]
         if item["command"]:
             lines += [
-                Text(part, style="bold") for part in command_lines(item["command"], item["os"])
+                span(part, style="bold") for part in command_lines(item["command"], item["os"])
             ]
         else:
-            lines.append(Text("  No supported install for this combination.", style="yellow"))
-        lines += [Text("  " + part) for part in textwrap.wrap(item["note"], WIDTH - 2)]
-        lines.append(Text(f"  source: {item['source']} (checked {item['checked']})", style="dim"))
+            lines.append(span("  No supported install for this combination.", style="yellow"))
+        lines += [span("  " + part) for part in textwrap.wrap(item["note"], WIDTH - 2)]
+        lines.append(span(f"  source: {item['source']} (checked {item['checked']})", style="dim"))
     return lines
 
 
@@ -172,33 +185,33 @@ def command_lines(command: str, os_name: str | None) -> list[str]:
     ]
 
 
-def _since(rec: Recommendation) -> list[Text]:
+def _since(rec: Recommendation) -> list[Line]:
     changed = changed_lines(rec)
     if not changed:
         return []
-    lines = [Text(""), Text("What has changed since the documents", style="bold")]
+    lines = [span(""), span("What has changed since the documents", style="bold")]
     for line in changed:
         indent = "    " if line.startswith("  ") else "  "
         wrapped = textwrap.wrap(line.strip(), WIDTH - len(indent) - 2)
         lines += [
-            Text(indent + ("• " if i == 0 else "  ") + part) for i, part in enumerate(wrapped)
+            span(indent + ("• " if i == 0 else "  ") + part) for i, part in enumerate(wrapped)
         ]
     return lines
 
 
-def _changes(rec: Recommendation, kb: KnowledgeBase) -> list[Text]:
-    lines = [Text(""), Text("What would change the verdict", style="bold")]
+def _changes(rec: Recommendation, kb: KnowledgeBase) -> list[Line]:
+    lines = [span(""), span("What would change the verdict", style="bold")]
     changes = rec.what_would_change
     if not changes:
-        lines.append(Text("  No single change or pair of changes to the answers changes it."))
+        lines.append(span("  No single change or pair of changes to the answers changes it."))
     limit = kb.settings.what_would_change_limit
     for c in changes[:limit]:
-        target = Text(f"{VERDICT_NAMES[c.verdict]} ({c.confidence:.2f})", style=COLORS[c.verdict])
+        target = span(f"{VERDICT_NAMES[c.verdict]} ({c.confidence:.2f})", style=COLORS[c.verdict])
         wrapped = textwrap.wrap(describe_change(c.answers, rec.answers) + " →", WIDTH - 4)
         wrapped = [("  • " if i == 0 else "    ") + part for i, part in enumerate(wrapped)]
-        if len(wrapped[-1]) + 1 + len(target) > WIDTH:
+        if len(wrapped[-1]) + 1 + len(plain_text(target)) > WIDTH:
             wrapped.append("   ")
-        lines += [Text(part) for part in wrapped[:-1]] + [Text(wrapped[-1] + " ") + target]
+        lines += [span(part) for part in wrapped[:-1]] + [span(wrapped[-1] + " ") + target]
     if len(changes) > limit:
-        lines.append(Text(f"  ... {len(changes) - limit} more in --format json", style="dim"))
+        lines.append(span(f"  ... {len(changes) - limit} more in --format json", style="dim"))
     return lines

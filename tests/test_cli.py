@@ -182,32 +182,33 @@ def test_kb_validate_and_schema() -> None:
     assert "rules.yaml" in schema and schema["rules.yaml"]["type"] == "object"
 
 
-def test_recommendation_path_imports_no_framework() -> None:
+def _imported(*args: str) -> set[str]:
+    """The top-level packages a command imports (python -X importtime)."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-X",
-            "importtime",
-            "-m",
-            "cli",
-            "--profile",
-            "researcher",
-            "--format",
-            "json",
-        ],
+        [sys.executable, "-X", "importtime", "-m", "cli", *args],
         capture_output=True,
         text=True,
         env=ENV,
         timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0
-    imported = {
+    return {
         line.rsplit("|", 1)[-1].strip().split(".")[0]
         for line in done.stderr.splitlines()
         if "|" in line
     }
+
+
+def test_recommendation_path_imports_no_framework() -> None:
+    imported = _imported("--profile", "researcher", "--format", "json")
     assert not imported & {"torch", "tensorflow"}
     assert "typer" in imported  # the check sees imports at all
+
+
+def test_text_to_a_pipe_does_not_start_rich() -> None:
+    """Start-up time: plain lines to a pipe need none of rich's machinery."""
+    assert "rich" not in _imported("--profile", "researcher")
 
 
 def test_as_of_invalid_date_is_a_clear_error() -> None:

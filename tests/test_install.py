@@ -246,6 +246,6 @@ def test_probe_shows_how_to_install_a_framework_that_did_not_run() -> None:
     text = out.getvalue()
     assert "tensorflow: tensorflow cannot be imported" in text
     assert (
-        "to install it (CPU only, Linux: detected on this machine): python3 -m pip install tensorflow-cpu"
+        "to install tensorflow (CPU only, Linux: detected on this machine): python3 -m pip install tensorflow-cpu"
         in text
     )
