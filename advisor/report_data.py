@@ -197,3 +197,33 @@ def is_report(path: Path) -> bool:
     except OSError:
         return False
     return any(m in head for m in MARKERS)
+
+
+def measured_on(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each evidence file as the reports show it: its `machines` entry (hardware, comparisons
+    with intervals; present when the renderer was given the files) joined by path with its
+    `files` entry from to_dict (`results`: one summary per time or memory comparison). Time
+    summaries are left out where the comparisons show the same figures with a chart."""
+    machines = {m["file"]: m for m in evidence.get("machines", [])}
+    files = evidence.get("files") or [
+        {"path": m["file"], "label": m["label"], "created": m["created"]} for m in machines.values()
+    ]
+    shown = []
+    for f in files:
+        found = machines.get(f["path"])
+        summaries = [
+            r["summary"]
+            for r in f.get("results", [])
+            if r.get("summary") and not (found and r.get("metric") == "time")
+        ]
+        shown.append(
+            {
+                "label": f["label"],
+                "created": f["created"],
+                "file": f["path"],
+                "machine": found,
+                "comparisons": found["comparisons"] if found else [],
+                "summaries": summaries,
+            }
+        )
+    return shown

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor import charts
 from advisor.report import _plain
+from advisor.report_data import measured_on
 from advisor.report_markdown import machine_line
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ def _evidence(data: dict[str, Any]) -> str:
             "<p>None: this advice rests on the documents only. <code>fwadvise probe --output "
             "FILE</code> measures both frameworks on a machine.</p>"
         )
-    out = [_machine(m) for m in evidence.get("machines", [])]
+    out = [_measured(shown) for shown in measured_on(evidence)]
     for u in evidence["used"]:
         gives = f"{NAMES[u['favors']]} +{u['points']:g}"
         out.append(
@@ -295,15 +296,23 @@ def _evidence(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _machine(m: dict[str, Any]) -> str:
-    """One evidence file: where it was measured, its forest plot and its table."""
+def _measured(shown: dict[str, Any]) -> str:
+    """One evidence file: where it was measured, its forest plot and table, and the other
+    measured figures (peak memory)."""
+    hardware = f": {esc(machine_line(shown['machine']))}" if shown["machine"] else ""
     out = [
-        f"<p>Measured on <strong>{esc(m['label'])}</strong> ({esc(m['created'][:10])}): "
-        f'{esc(machine_line(m))}. <span class="meta">File: {esc(m["file"])}</span></p>'
+        f"<p>Measured on <strong>{esc(shown['label'])}</strong> "
+        f"({esc(shown['created'][:10])}){hardware}. "
+        f'<span class="meta">File: {esc(shown["file"])}</span></p>'
     ]
-    rows = m.get("comparisons", [])
+    rows = shown["comparisons"]
+    if shown["summaries"]:
+        items = "".join(f"<li>{esc(s)}</li>" for s in shown["summaries"])
+        summaries = f"<ul>{items}</ul>"
+    else:
+        summaries = ""
     if not rows:
-        return "\n".join(out)
+        return "\n".join([*out, summaries])
     out += [
         "<p>Time ratio PyTorch/TensorFlow per workload, with its 95% interval: left of the "
         "middle line PyTorch is faster, right of it TensorFlow.</p>",
@@ -322,6 +331,7 @@ def _machine(m: dict[str, Any]) -> str:
                 for r in rows
             ],
         ),
+        summaries,
     ]
     return "\n".join(out)
 

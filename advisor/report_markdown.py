@@ -9,6 +9,7 @@ from typing import Any
 
 from advisor import charts
 from advisor.report import _plain  # one way to show an answer, shared with the terminal
+from advisor.report_data import measured_on
 
 NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either"}
 
@@ -120,8 +121,8 @@ def _evidence(data: dict[str, Any]) -> str:
             "measures both frameworks on a machine; give the file under `evidence:`."
         )
         return "\n".join(out)
-    for m in evidence.get("machines", []):
-        out += _machine(m)
+    for shown in measured_on(evidence):
+        out += _measured(shown)
     for u in evidence["used"]:
         out.append(
             f"The measured {u['workload']} result gives {NAMES[u['favors']]} "
@@ -131,15 +132,14 @@ def _evidence(data: dict[str, Any]) -> str:
     return "\n".join(out).rstrip()
 
 
-def _machine(m: dict[str, Any]) -> list[str]:
-    """One evidence file: where it was measured, and its comparisons as a table and text chart."""
-    out = [
-        f"Measured on **{text(m['label'])}** ({m['created'][:10]}): {text(machine_line(m))}.",
-        "",
-    ]
-    rows = m.get("comparisons", [])
+def _measured(shown: dict[str, Any]) -> list[str]:
+    """One evidence file: where it was measured, its comparisons as a table and text chart,
+    and the other measured figures (peak memory)."""
+    hardware = f": {text(machine_line(shown['machine']))}" if shown["machine"] else ""
+    out = [f"Measured on **{text(shown['label'])}** ({shown['created'][:10]}){hardware}.", ""]
+    rows = shown["comparisons"]
     if not rows:
-        return out
+        return out + _summaries(shown)
     widest = charts.factor_axis(rows)
     out += [
         "Time ratio PyTorch/TensorFlow with its 95% interval: below 1 PyTorch is faster. "
@@ -155,7 +155,11 @@ def _machine(m: dict[str, Any]) -> list[str]:
             f"| {text(r['verdict'])} | {charts.interval_text(r)} "
             f"| {f'`{chart}`' if chart else ''} | {'yes' if r['used_for_advice'] else 'no'} |"
         )
-    return [*out, ""]
+    return [*out, "", *_summaries(shown)]
+
+
+def _summaries(shown: dict[str, Any]) -> list[str]:
+    return [f"- {text(s)}" for s in shown["summaries"]] + ([""] if shown["summaries"] else [])
 
 
 def _claims(claims: list[dict[str, Any]]) -> list[str]:

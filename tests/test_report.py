@@ -466,3 +466,26 @@ def test_chromium_renders_the_verdict_and_prints(
     _browser(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes()))
     assert pages >= 2, "the whole report prints, page after page"
+
+
+def test_every_evidence_file_is_shown_and_only_the_first_drives_the_advice(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from advisor.project import advise
+    from advisor.report_data import measured_on
+
+    project = load_project(kb, PARCEL)
+    laptop = PROJECTS / "evidence" / "laptop.json"
+    other = tmp_path / "other.json"
+    other.write_text(laptop.read_text().replace('"laptop"', '"other"'))
+    rec, files = advise(kb, project._replace(evidence=(laptop, other)))
+    assert len(files) == 2
+    shown = measured_on(build(rec, kb, evidence=files)["evidence"])
+    assert [s["machine"] is not None for s in shown] == [True, True]
+    used = [[r["used_for_advice"] for r in s["comparisons"]] for s in shown]
+    assert any(used[0]) and not any(used[1])
+    # given no files (a caller that has only the recommendation), the machines are still
+    # named, with the figures to_dict carries, and nothing is made up
+    bare = measured_on(build(rec, kb)["evidence"])
+    assert [s["label"] for s in bare] == ["laptop", "other"]
+    assert all(s["machine"] is None and not s["comparisons"] for s in bare)
