@@ -146,6 +146,8 @@ def test_pytorch_research_repo(kb: KnowledgeBase) -> None:
     assert any(f.file == "notebooks/explore.ipynb" for f in evidence(result, "existing_stack"))
     ddp = evidence(result, "training_scale")[0]
     assert ddp.where() == f"src/train.py:{line_of(repo / 'src/train.py', 'torch.distributed')}"
+    cuda = evidence(result, "accelerator")[0]
+    assert cuda.where() == f"src/train.py:{line_of(repo / 'src/train.py', 'torch.cuda')}"
     assert "deployment_targets" not in result.answers
     assert set(result.not_inferred) == {q.id for q in kb.questions} - set(result.answers)
 
