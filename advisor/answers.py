@@ -21,12 +21,17 @@ def valid_values(question: Question) -> list[Any]:
 
 
 def describe_values(question: Question) -> str:
-    values = ", ".join(_show(v) for v in valid_values(question))
+    values = ", ".join(show_value(v) for v in valid_values(question))
     return f"one of {values}" if question.kind != "many" else f"a list of any of {values}"
 
 
-def _show(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+def show_value(value: Any) -> str:
+    """An answer as a person reads it: true/false, a list as `a, b`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ", ".join(map(show_value, value)) or "(none)"
+    return str(value)
 
 
 def check_value(question: Question, value: Any) -> Any:

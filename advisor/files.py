@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
     except OSError as exc:
         raise UserError(f"{path}: cannot write here: {exc.strerror or exc}") from None
     try:
+        os.fchmod(handle, _mode_for(path))  # mkstemp makes 0600: others could not read a report
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
@@ -31,3 +33,13 @@ def write_atomic(path: str | Path, text: str) -> Path:
         Path(temp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _mode_for(path: Path) -> int:
+    """The file's own permissions when it exists, else what the umask gives a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from advisor.answers import show_value
 from advisor.engine import NAMES, Aged, Recommendation
 from advisor.kb import KnowledgeBase
 
@@ -182,16 +183,8 @@ def describe_change(answers: dict[str, Any], before: dict[str, Any]) -> str:
                 f"drop {v} from {qid}" for v in removed
             ]
         else:
-            parts.append(f"{qid} = {_plain(value)}")
+            parts.append(f"{qid} = {show_value(value)}")
     return "; ".join(parts)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "(none)"
-    return str(value)
 
 
 def summary_line(rec: Recommendation) -> str:

@@ -15,7 +15,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from advisor import charts
-from advisor.report import _plain
+from advisor.answers import show_value
 from advisor.report_data import measured_on
 from advisor.report_markdown import machine_line
 
@@ -419,7 +419,7 @@ def _inline_code(text: str) -> str:
 
 
 def _answers(data: dict[str, Any]) -> str:
-    rows = [[f"<code>{esc(k)}</code>", esc(_plain(v))] for k, v in data["answers"].items()]
+    rows = [[f"<code>{esc(k)}</code>", esc(show_value(v))] for k, v in data["answers"].items()]
     return _table(["question", "answer"], rows)
 
 

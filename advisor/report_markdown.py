@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor import charts
-from advisor.report import _plain  # one way to show an answer, shared with the terminal
+from advisor.answers import show_value
 from advisor.report_data import measured_on
 
 NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either"}
@@ -67,7 +67,7 @@ def _head(data: dict[str, Any]) -> str:
         "",
         "## Answers",
         "",
-        *(f"- `{qid}`: {text(_plain(value))}" for qid, value in data["answers"].items()),
+        *(f"- `{qid}`: {text(show_value(value))}" for qid, value in data["answers"].items()),
     ]
     return "\n".join(out)
 

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from advisor.answers import check_value, complete, unknown_id
+from advisor.answers import ANSWERS_MARK, check_value, complete, show_value, unknown_id
 from advisor.conditions import Facts
 from advisor.errors import KnowledgeError, UserError
 from advisor.kb import KnowledgeBase, validate
@@ -35,7 +35,7 @@ from knowledge import KNOWLEDGE_DIR
 
 SCAN_FILE = KNOWLEDGE_DIR / "scan.yaml"
 # the first line of every draft this module writes: `--save` may overwrite such a file
-DRAFT_MARKER = "# fwadvise answers draft"
+DRAFT_MARKER = f"{ANSWERS_MARK} draft"
 _SNIFF_BYTES = 8192  # a NUL byte in the first 8 KiB: a binary file, not read further
 
 
@@ -578,13 +578,6 @@ def _count(support: _Support) -> str:
     return f"{support.files} file{'s' if support.files != 1 else ''}"
 
 
-def show_value(value: Any) -> str:
-    """An answer as a person reads it: true/false, lists as a, b."""
-    if isinstance(value, list):
-        return ", ".join(map(show_value, value))
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
 def _resolve(
     question: Question, rule: Resolve, options: dict[Any, _Support]
 ) -> tuple[Any, list[Any], str | None]:
@@ -724,13 +717,3 @@ def draft_yaml(result: ScanResult, shown: int = 5) -> str:
         lines += ["", "# not inferred (their defaults apply; add them here if you know them):"]
         lines += [f"#   {qid}: {why}" for qid, why in result.not_inferred.items()]
     return "\n".join(lines) + "\n"
-
-
-def is_draft(path: Path) -> bool:
-    """Whether `path` holds a draft this module wrote (so --save may replace it)."""
-    try:
-        with path.open("rb") as handle:
-            first = handle.readline(len(DRAFT_MARKER) + 1)
-    except OSError:
-        return False
-    return first.startswith(DRAFT_MARKER.encode())

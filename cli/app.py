@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 import typer
 
 from advisor.errors import UserError
+from cli.options import parse_as_of
 from cli.probe_cmd import probe
 from cli.report_cmd import report
 from cli.scan_cmd import scan
@@ -213,7 +214,7 @@ def _ask(
     from advisor.answers import resolve
     from cli import questionnaire
 
-    on = _date(as_of)
+    on = parse_as_of(as_of)
     kb = kb_mod.load()
     start = resolve(kb, profile=profile, answers_file=answers_file)
     term = questionnaire.Terminal()
@@ -241,7 +242,7 @@ def _advise(
     from advisor.answers import resolve
     from advisor.engine import recommend as run
 
-    on = on or _date(as_of)
+    on = on or parse_as_of(as_of)
     kb = kb_mod.load()
     answers = resolve(
         kb, profile=profile, answers_file=answers_file, stated=stated, overrides=overrides
@@ -254,7 +255,7 @@ def _advise(
         rec = run(kb, answers, as_of=on, measured=facts(files), evidence_files=described)
     else:
         rec = run(kb, answers, as_of=on)
-    _emit(rec, kb, fmt)
+    _emit(rec, kb, fmt, files)
 
 
 def _evidence_files(measure: Measure) -> list[EvidenceFile]:
@@ -282,26 +283,17 @@ def _evidence_files(measure: Measure) -> list[EvidenceFile]:
     return files + evidence.load(measure.files)
 
 
-def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--as-of {text!r}: not a date; give YYYY-MM-DD, e.g. 2024-06-01") from None
-
-
-def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format) -> None:
+def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format, files: list[EvidenceFile]) -> None:
     from advisor import report
 
     if fmt is Format.json:
         sys.stdout.write(report.to_json(rec, kb) + "\n")
     elif fmt is Format.markdown:
-        sys.stdout.write(report.to_markdown(rec, kb))
+        sys.stdout.write(report.to_markdown(rec, kb, evidence=files))
     elif fmt is Format.html:
         from advisor.report_html import to_html
 
-        sys.stdout.write(to_html(rec, kb))
+        sys.stdout.write(to_html(rec, kb, evidence=files))
     elif sys.stdout.isatty() or os.environ.get("FORCE_COLOR"):
         from rich.console import Console
 

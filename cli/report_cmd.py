@@ -76,12 +76,12 @@ def report(
         check_target(output, force=force)
     from advisor import kb as kb_mod
     from advisor import project as project_mod
-    from cli.app import _date  # the one --as-of parser, with its message
+    from cli.options import parse_as_of
 
     kb = kb_mod.load()
     spec = project_mod.load(kb, project)
     inherited = (ctx.obj or {}).get("as_of") if ctx is not None else None
-    rec, files = project_mod.advise(kb, spec, _date(as_of or inherited))
+    rec, files = project_mod.advise(kb, spec, parse_as_of(as_of or inherited))
     text = render(fmt, rec, kb, files, spec.block())
     if output is None:
         sys.stdout.write(text)

@@ -67,20 +67,20 @@ def scan(
 
 def _check_target(save: Path, force: bool) -> None:
     """Refuse to replace anything but an earlier draft (unless --force); before the scan."""
-    from advisor.scan import is_draft
+    from advisor.answers import is_answers_file
 
     if save.is_dir():
         raise UserError("--save needs a file name, this is a folder", where=str(save))
-    if save.exists() and not force and not is_draft(save):
+    if save.exists() and not force and not is_answers_file(save):
         raise UserError(
-            "exists and is not an fwadvise answers draft; "
+            "exists and is not an answers file written by fwadvise; "
             "choose another file or add --force to replace it",
             where=str(save),
         )
 
 
 def summary_text(result: ScanResult, save: Path | None) -> str:
-    from advisor.scan import show_value
+    from advisor.answers import show_value
 
     head = f"Scanned {result.root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"
     lines = [_wrap(head, 0)]

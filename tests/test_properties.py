@@ -92,9 +92,13 @@ def test_the_target_property_is_not_vacuous() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(answer_sets(KB))
-def test_predicted_pairs_find_exactly_what_scoring_every_pair_finds(answers: dict[str, Any]) -> None:
+def test_predicted_pairs_find_exactly_what_scoring_every_pair_finds(
+    answers: dict[str, Any],
+) -> None:
     from advisor.sensitivity import what_would_change
 
     facts = Facts(answers)
     verdict = score(KB, facts).verdict
-    assert what_would_change(KB, facts, verdict) == what_would_change(KB, facts, verdict, exact=True)
+    assert what_would_change(KB, facts, verdict) == what_would_change(
+        KB, facts, verdict, exact=True
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import struct
@@ -489,3 +490,21 @@ def test_every_evidence_file_is_shown_and_only_the_first_drives_the_advice(
     bare = measured_on(build(rec, kb)["evidence"])
     assert [s["label"] for s in bare] == ["laptop", "other"]
     assert all(s["machine"] is None and not s["comparisons"] for s in bare)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    """Atomic writes go through a private temporary file; the result must not stay private."""
+    from advisor.files import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        fresh = write_atomic(tmp_path / "new.md", "x\n")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "kept.md"
+        kept.write_text("old\n")
+        kept.chmod(0o640)
+        write_atomic(kept, "new\n")
+        assert kept.stat().st_mode & 0o777 == 0o640
+        assert kept.read_text() == "new\n"
+    finally:
+        os.umask(umask)

@@ -473,7 +473,7 @@ def test_save_refuses_to_overwrite_a_file_that_is_not_a_draft(tmp_path: Path) ->
     other.write_text("important: true\n", encoding="utf-8")
     done = run("scan", str(REPOS / "rl_agent"), "--save", str(other))
     assert done.returncode == 2
-    assert "not an fwadvise answers draft" in done.stderr and "--force" in done.stderr
+    assert "not an answers file written by fwadvise" in done.stderr and "--force" in done.stderr
     assert "Traceback" not in done.stderr
     assert other.read_text(encoding="utf-8") == "important: true\n"
     forced = run("scan", str(REPOS / "rl_agent"), "--save", str(other), "--force")
