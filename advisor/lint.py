@@ -19,7 +19,7 @@ from typing import Any
 
 from advisor.answers import check_value, complete
 from advisor.conditions import Condition, Facts, Test
-from advisor.errors import UserError
+from advisor.errors import KnowledgeError, UserError
 from advisor.kb import KnowledgeBase
 
 MAX_COMBINATIONS = 200_000
@@ -339,3 +339,21 @@ def find_sources_dir(start: Path | None = None) -> Path | None:
             if (candidate / "README.md").is_file():
                 return candidate
     return None
+
+
+def companion_problems(kb: KnowledgeBase) -> list[str]:
+    """install.yaml and scan.yaml, which their own modules load and check (each with its own
+    schema): any problem, as the message that names its file and line."""
+    from advisor import install, scan
+
+    checks = (
+        lambda: install.load(kb.directory),
+        lambda: scan.load_config(kb, kb.directory / scan.SCAN_FILE.name),
+    )
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except KnowledgeError as exc:
+            problems.append(str(exc))
+    return problems

@@ -371,18 +371,19 @@ def kb_validate(
 ) -> None:
     """Lint the knowledge base: references, ids, profiles, reachability, options, quotes."""
     from advisor import kb as kb_mod
-    from advisor.lint import find_sources_dir, lint
+    from advisor.lint import companion_problems, find_sources_dir, lint
 
     kb = kb_mod.load(snapshot=False)  # the lint needs the YAML's line numbers
     sources_dir = sources or find_sources_dir()
     if sources is not None and not sources.is_dir():
         raise UserError(f"--sources {sources}: not a directory")
-    problems = lint(kb, sources_dir)
+    problems = [*lint(kb, sources_dir), *companion_problems(kb)]
     for problem in problems:
         typer.echo(str(problem), err=True)
     counted = (
         f"{len(kb.sources)} sources, {len(kb.claims)} claims, {len(kb.questions)} questions, "
-        f"{len(kb.criteria)} criteria, {len(kb.rules)} rules, {len(kb.profiles)} profiles"
+        f"{len(kb.criteria)} criteria, {len(kb.rules)} rules, {len(kb.profiles)} profiles; "
+        "install.yaml, scan.yaml"
     )
     quotes = (
         f"quotes checked against {sources_dir}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -211,3 +212,23 @@ def test_every_claim_has_a_date_and_a_source() -> None:
         assert claim.checked, claim.id  # and checked against current sources
         if claim.update:
             assert kb.source[claim.update.source].url and claim.update.since
+
+
+def test_kb_validate_checks_the_install_and_scan_files(kb_copy: Path) -> None:
+    edit(
+        kb_copy / "scan.yaml",
+        "answers: {existing_stack: pytorch}",
+        "answers: {existing_stack: jax}",
+    )
+    edit(kb_copy / "install.yaml", "  - framework: pytorch", "  - framework: jax")
+    env = {**os.environ, "FWADVISE_KNOWLEDGE": str(kb_copy), "FWADVISE_NO_SNAPSHOT": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "kb", "validate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stdout
+    assert re.search(r"scan\.yaml:\d+", done.stderr) and "'jax'" in done.stderr
+    assert re.search(r"install\.yaml:\d+", done.stderr)
