@@ -175,16 +175,20 @@ def test_python_tag_in_knowledge_base_is_refused(kb_copy: Path, tmp_path: Path) 
     assert not marker.exists()
 
 
-def test_kb_validate_cli_reports_and_fails(kb_copy: Path) -> None:
-    edit(kb_copy / "rules.yaml", "claims: [persona.iot, iot.kh-coral]", "claims: [iot.nope]")
-    env = {**os.environ, "FWADVISE_KNOWLEDGE": str(kb_copy)}
-    done = subprocess.run(
+def validate_cli(knowledge: Path) -> subprocess.CompletedProcess[str]:
+    """`fwadvise kb validate` on a copy of the knowledge base, as a user runs it."""
+    return subprocess.run(
         [sys.executable, "-m", "cli", "kb", "validate"],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "FWADVISE_KNOWLEDGE": str(knowledge), "FWADVISE_NO_SNAPSHOT": "1"},
         timeout=60,
     )
+
+
+def test_kb_validate_cli_reports_and_fails(kb_copy: Path) -> None:
+    edit(kb_copy / "rules.yaml", "claims: [persona.iot, iot.kh-coral]", "claims: [iot.nope]")
+    done = validate_cli(kb_copy)
     assert done.returncode == 1
     assert "unknown claim 'iot.nope'" in done.stderr
 
@@ -221,14 +225,7 @@ def test_kb_validate_checks_the_install_and_scan_files(kb_copy: Path) -> None:
         "answers: {existing_stack: jax}",
     )
     edit(kb_copy / "install.yaml", "  - framework: pytorch", "  - framework: jax")
-    env = {**os.environ, "FWADVISE_KNOWLEDGE": str(kb_copy), "FWADVISE_NO_SNAPSHOT": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "cli", "kb", "validate"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    done = validate_cli(kb_copy)
     assert done.returncode == 1, done.stdout
     assert re.search(r"scan\.yaml:\d+", done.stderr) and "'jax'" in done.stderr
     assert re.search(r"install\.yaml:\d+", done.stderr)
