@@ -130,8 +130,8 @@ def _wrap(text: str, indent: int) -> str:
 def _skipped(result: ScanResult) -> str:
     if not result.skipped:
         return ""
-    parts = ", ".join(f"{what}: {n}" for what, n in result.skipped.items())
-    return f" Skipped {parts}."
+    parts = ", ".join(f"{n} {what}" for what, n in result.skipped.items())
+    return f" Skipped: {parts}."
 
 
 def _plural(count: int, word: str) -> str:
