@@ -224,7 +224,8 @@ class TorchBackend:
             start = time.perf_counter()
             torch.onnx.export(model, (x,), str(path), dynamo=True)
             convert_s = time.perf_counter() - start
-            size = path.stat().st_size
+            # the weights may sit beside the graph (model.onnx.data): the model is every file
+            size = sum(f.stat().st_size for f in Path(tmp).iterdir())
             if importlib.util.find_spec("onnxruntime") is None:
                 raise Skipped(f"exported ({size} bytes) but onnxruntime is not installed to run it")
             import onnxruntime
