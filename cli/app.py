@@ -270,7 +270,15 @@ def _evidence_files(measure: Measure) -> list[EvidenceFile]:
         sys.stderr.write(
             "fwadvise: using this machine's measurements (measuring now if none are cached)\n"
         )
-        document, cached = get_evidence()
+        if sys.stderr.isatty():  # a progress bar while it measures (up to a minute)
+            from rich.console import Console
+
+            from cli.probe_cmd import progress_bar
+
+            with progress_bar(Console(stderr=True)) as bar:
+                document, cached = get_evidence(progress=bar)
+        else:
+            document, cached = get_evidence()
         frameworks = document.get("frameworks", {})
         if not any(info.get("available") for info in frameworks.values()):
             from advisor.install import hint

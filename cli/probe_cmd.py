@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +19,6 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress as RichBar
 
-    from probes.runner import Progress
 
 FRAMEWORK_NAMES = ("pytorch", "tensorflow")
 DEVICE_NAMES = ("cpu", "cuda", "auto")
@@ -138,7 +139,9 @@ class BarProgress:
         self.bar.advance(self.task)
 
 
-def _measure(console: Console, **options: Any) -> dict[str, Any]:
+@contextmanager
+def progress_bar(console: Console) -> Iterator[BarProgress]:
+    """A progress bar on `console` for the duration of a probe run."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -147,8 +150,6 @@ def _measure(console: Console, **options: Any) -> dict[str, Any]:
         TextColumn,
         TimeElapsedColumn,
     )
-
-    from probes.runner import run_probes
 
     columns = (
         SpinnerColumn(),
@@ -159,7 +160,13 @@ def _measure(console: Console, **options: Any) -> dict[str, Any]:
         TextColumn("{task.fields[est]}"),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        shown: Progress = BarProgress(bar)  # type: ignore[assignment]
+        yield BarProgress(bar)
+
+
+def _measure(console: Console, **options: Any) -> dict[str, Any]:
+    from probes.runner import run_probes
+
+    with progress_bar(console) as shown:
         return run_probes(progress=shown, **options)
 
 
