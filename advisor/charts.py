@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from advisor.engine import NAMES
+
 COLORS = {"pytorch": "#c2410c", "tensorflow": "#1d4ed8"}
-NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
 WIDTH = 360
 FONT = "font-family:system-ui,sans-serif;font-size:12px"
 MAX_RATING = 5

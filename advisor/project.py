@@ -137,8 +137,8 @@ def _evidence_path(doc: YamlDoc, project: Path, index: int, given: str) -> Path:
         path = project.parent / path
     if not path.is_file():
         raise UserError(
-            f"evidence file {given!r} not found (looked for {path.absolute()}); paths are relative to the "
-            "project file; make one with `fwadvise probe --output FILE`",
+            f"evidence file {given!r} not found (looked for {path.absolute()}); paths are "
+            "relative to the project file; make one with `fwadvise probe --output FILE`",
             where=doc.where(("evidence", index)),
         )
     return path

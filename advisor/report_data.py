@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.report import changed_lines, describe_change, summary_line, to_dict
+from advisor.report import (
+    VERDICT_NAMES,
+    changed_lines,
+    describe_change,
+    summary_line,
+    to_dict,
+)
 
 if TYPE_CHECKING:
     from advisor.engine import Recommendation
@@ -141,7 +147,7 @@ def comparisons(file: EvidenceFile, *, advice: bool = True) -> list[dict[str, An
 
 def next_steps(data: dict[str, Any]) -> list[str]:
     """What to do after reading the report, from what the report found (not boilerplate)."""
-    names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either"}
+    names = VERDICT_NAMES
     verdict = data["verdict"]
     steps = []
     if verdict == "either":

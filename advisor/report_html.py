@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor import charts
 from advisor.answers import show_value
+from advisor.report import VERDICT_NAMES as NAMES
 from advisor.report_data import measured_on
 from advisor.report_markdown import machine_line
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from advisor.evidence import EvidenceFile
     from advisor.kb import KnowledgeBase
 
-NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either"}
 
 CSS = """
 :root { --pt: #c2410c; --tf: #1d4ed8; --either: #0f766e; --ink: #1f2328; --muted: #57606a;

@@ -9,9 +9,8 @@ from typing import Any
 
 from advisor import charts
 from advisor.answers import show_value
+from advisor.report import VERDICT_NAMES as NAMES
 from advisor.report_data import measured_on
-
-NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "either": "Either"}
 
 
 def marker(data: dict[str, Any]) -> str:
