@@ -4,7 +4,6 @@ These models check shape and types; advisor/lint.py checks what they cannot see 
 (references between files, unique ids, that every rule can fire).
 """
 
-
 import datetime as dt
 import os
 from typing import Annotated, Any, Literal
