@@ -1,6 +1,10 @@
-"""The command line: a thin skin over advisor/ (and probes/). `fwadvise --help` lists it all."""
+"""The command line: a thin skin over advisor/ (and probes/). `fwadvise --help` lists it all.
 
-from __future__ import annotations
+The command modules (this one, probe_cmd, report_cmd, scan_cmd) do not use `from __future__
+import annotations`: typer reads every command's signature on every run, and string annotations
+would make it evaluate them all (a few ms of start-up). Types imported only for type checking
+are written in quotes instead.
+"""
 
 import datetime as dt
 import json
@@ -258,7 +262,7 @@ def _advise(
     _emit(rec, kb, fmt, files)
 
 
-def _evidence_files(measure: Measure) -> list[EvidenceFile]:
+def _evidence_files(measure: Measure) -> list["EvidenceFile"]:
     if not measure.files and not measure.probe:
         return []
     from advisor import evidence
@@ -291,7 +295,9 @@ def _evidence_files(measure: Measure) -> list[EvidenceFile]:
     return files + evidence.load(measure.files)
 
 
-def _emit(rec: Recommendation, kb: KnowledgeBase, fmt: Format, files: list[EvidenceFile]) -> None:
+def _emit(
+    rec: "Recommendation", kb: "KnowledgeBase", fmt: Format, files: list["EvidenceFile"]
+) -> None:
     from advisor import report
 
     if fmt is Format.json:

@@ -4,8 +4,6 @@ Registered by cli/app.py as `app.command("probe")(probe)`. All measuring lives i
 the terminal skin: a progress bar, a results table, the cache and --output.
 """
 
-from __future__ import annotations
-
 import sys
 import time
 from collections.abc import Iterator
@@ -125,7 +123,7 @@ def _ratio(comparison: Any) -> str:
 class BarProgress:
     """probes.runner.Progress shown as a rich progress bar: what runs now, done/total, estimate."""
 
-    def __init__(self, bar: RichBar) -> None:
+    def __init__(self, bar: "RichBar") -> None:
         self.bar = bar
         self.task = bar.add_task("starting", total=None, est="")
 
@@ -140,7 +138,7 @@ class BarProgress:
 
 
 @contextmanager
-def progress_bar(console: Console) -> Iterator[BarProgress]:
+def progress_bar(console: "Console") -> Iterator["BarProgress"]:
     """A progress bar on `console` for the duration of a probe run."""
     from rich.progress import (
         BarColumn,
@@ -163,14 +161,14 @@ def progress_bar(console: Console) -> Iterator[BarProgress]:
         yield BarProgress(bar)
 
 
-def _measure(console: Console, **options: Any) -> dict[str, Any]:
+def _measure(console: "Console", **options: Any) -> dict[str, Any]:
     from probes.runner import run_probes
 
     with progress_bar(console) as shown:
         return run_probes(progress=shown, **options)
 
 
-def _save(console: Console, evidence: dict[str, Any], output: Path | None) -> None:
+def _save(console: "Console", evidence: dict[str, Any], output: Path | None) -> None:
     from probes.cache import save_cached
 
     cached = save_cached(evidence)
@@ -180,7 +178,7 @@ def _save(console: Console, evidence: dict[str, Any], output: Path | None) -> No
         _write_output(console, evidence, output)
 
 
-def _show(console: Console, evidence: dict[str, Any]) -> None:
+def _show(console: "Console", evidence: dict[str, Any]) -> None:
     console.print(results_table(evidence))
     hw = evidence.get("hardware") or {}
     cpu = hw.get("cpu") or {}
@@ -201,7 +199,7 @@ def _show(console: Console, evidence: dict[str, Any]) -> None:
         console.print(f"[yellow]note:[/] {_escape(note)}")
 
 
-def _install_hint(console: Console, framework: str, evidence: dict[str, Any]) -> None:
+def _install_hint(console: "Console", framework: str, evidence: dict[str, Any]) -> None:
     """How to install a framework that did not run, for this machine's hardware as measured."""
     from advisor.errors import KnowledgeError
     from advisor.install import hint
@@ -261,7 +259,7 @@ def probe(
     _run(console, suite, names, device, timeout, output)
 
 
-def _write_output(console: Console, evidence: dict[str, Any], output: Path) -> None:
+def _write_output(console: "Console", evidence: dict[str, Any], output: Path) -> None:
     from probes.evidence import write_evidence
 
     try:
@@ -272,7 +270,7 @@ def _write_output(console: Console, evidence: dict[str, Any], output: Path) -> N
 
 
 def _run(
-    console: Console,
+    console: "Console",
     suite: str,
     names: tuple[str, ...],
     device: str,

@@ -4,8 +4,6 @@ Registered by cli/app.py as `app.command("report")(report)`. Module-level import
 (typer, stdlib, advisor.errors): the rest loads when the command runs (start-up time).
 """
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path
@@ -124,9 +122,9 @@ def check_target(output: Path, *, force: bool) -> None:
 
 def render(
     fmt: ReportFormat,
-    rec: Recommendation,
-    kb: KnowledgeBase,
-    files: list[EvidenceFile],
+    rec: "Recommendation",
+    kb: "KnowledgeBase",
+    files: list["EvidenceFile"],
     project: dict[str, Any],
 ) -> str:
     from advisor import report_data

@@ -4,8 +4,6 @@ Registered by cli/app.py as `app.command("scan")(scan)`. The reading and inferri
 advisor/scan.py (imported when the command runs: start-up time); this is the terminal skin.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 import textwrap
@@ -79,7 +77,7 @@ def _check_target(save: Path, force: bool) -> None:
         )
 
 
-def summary_text(result: ScanResult, save: Path | None) -> str:
+def summary_text(result: "ScanResult", save: Path | None) -> str:
     from advisor.answers import show_value
 
     head = f"Scanned {result.root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"
@@ -127,7 +125,7 @@ def _wrap(text: str, indent: int) -> str:
     )
 
 
-def _skipped(result: ScanResult) -> str:
+def _skipped(result: "ScanResult") -> str:
     if not result.skipped:
         return ""
     parts = ", ".join(f"{n} {what}" for what, n in result.skipped.items())
