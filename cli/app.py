@@ -33,13 +33,13 @@ app = typer.Typer(
     no_args_is_help=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    help="Advice on PyTorch vs TensorFlow for your project, with sources and measurements.",
+    help=(
+        "Advice on PyTorch vs TensorFlow for your project, with sources and measurements. "
+        "Alone on a terminal: the questionnaire; with --profile or --answers: the advice."
+    ),
 )
 kb_app = typer.Typer(help="Inspect and check the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-app.command("probe")(probe)
-app.command("report")(report)
-app.command("scan")(scan)
 
 
 class Format(str, Enum):
@@ -318,6 +318,12 @@ def _emit(
         from cli.render import plain
 
         sys.stdout.write(plain(rec, kb))
+
+
+# after recommend and ask, so that `fwadvise --help` lists the commands in the order of use
+app.command("report")(report)
+app.command("scan")(scan)
+app.command("probe")(probe)
 
 
 @app.command()
