@@ -4,6 +4,7 @@ saving, Ctrl-C, and no terminal at all."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -12,8 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from advisor.answers import ANSWERS_MARK
+from advisor.answers import ANSWERS_MARK, check_value
+from advisor.kb import load as load_kb
 from advisor.questionnaire import Questionnaire, read_reply
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect drives the terminal tests")
@@ -249,3 +253,45 @@ def test_save_never_overwrites_a_file_fwadvise_did_not_write(tmp_path: Path) -> 
     assert child.exitstatus == 2
     assert "is not an answers file written by fwadvise" in out
     assert precious.read_text() == "my: notes\n"
+
+
+# --- any sequence of replies ---------------------------------------------------------------
+
+KB = load_kb()
+REPLIES = st.lists(
+    st.one_of(
+        st.just("<"),
+        st.just(""),
+        st.integers(0, 8).map(str),
+        st.sampled_from(["y", "n", "nlp", "mobile", "1,3", "browser, 2", "chef", "1 2"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(REPLIES)
+def test_any_replies_leave_valid_answers_for_questions_that_apply(replies: list[str]) -> None:
+    """Whatever a person types (valid, invalid, back, Enter), the answers so far are valid,
+    only questions that apply hold answers, and Enter to the end finishes the questionnaire."""
+    session = Questionnaire(KB)
+    for text in replies:
+        question = session.next()
+        if question is None:
+            break
+        if text == "<":
+            session.back()
+            continue
+        with contextlib.suppress(ValueError):  # an invalid reply: re-asked at the terminal
+            session.answer(question, read_reply(question, text, session.default(question)))
+    for qid, value in session.given.items():
+        question = KB.question[qid]
+        assert check_value(question, value) == value
+        assert session.applies(question)
+    for _ in range(len(KB.questions) + 1):  # Enter from here on
+        question = session.next()
+        if question is None:
+            break
+        session.answer(question, session.default(question))
+    assert session.next() is None
+    assert {q.id for q in session.asked()} <= set(session.given)
