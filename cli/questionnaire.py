@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import IO, Any
 
-from advisor.answers import Answers, answers_yaml, is_answers_file
+from advisor.answers import Answers, answers_yaml, is_answers_file, show_value
 from advisor.errors import UserError
 from advisor.files import write_atomic
 from advisor.kb import KnowledgeBase
@@ -205,11 +205,10 @@ def _save(
 
 
 def _show(value: Any) -> str:
+    """As show_value, but yes/no: the prompt asks y or n."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(value) if value else "(none)"
-    return str(value)
+    return show_value(value)
 
 
 def offer_probes(term: Terminal) -> bool:
