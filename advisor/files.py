@@ -7,7 +7,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from advisor.errors import UserError
+from fwadvise.advisor.errors import UserError
 
 
 def write_atomic(path: str | Path, text: str) -> Path:

@@ -11,22 +11,22 @@ import json
 import os
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
-from advisor.errors import UserError
-from cli.options import parse_as_of
-from cli.probe_cmd import probe
-from cli.report_cmd import report
-from cli.scan_cmd import scan
+from fwadvise.advisor.errors import UserError
+from fwadvise.cli.options import parse_as_of
+from fwadvise.cli.probe_cmd import probe
+from fwadvise.cli.report_cmd import report
+from fwadvise.cli.scan_cmd import scan
 
 if TYPE_CHECKING:  # the engine is imported only when a command needs it (start-up time)
-    from advisor.engine import Recommendation
-    from advisor.evidence import EvidenceFile
-    from advisor.kb import KnowledgeBase
+    from fwadvise.advisor.api import Advice
 
 app = typer.Typer(
     add_completion=False,
@@ -108,6 +108,28 @@ AsOfOpt = Annotated[
 ]
 
 
+def _version(shown: bool) -> None:
+    if not shown:
+        return
+    from fwadvise import __version__
+    from fwadvise.advisor.kb.loader import load
+
+    date = load().settings.knowledge_date
+    typer.echo(f"fwadvise {__version__} (knowledge base reviewed {date})")
+    raise typer.Exit()
+
+
+VersionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and the knowledge base's date.",
+    ),
+]
+
+
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
@@ -118,6 +140,7 @@ def main_callback(
     as_of: AsOfOpt = None,
     evidence: EvidenceOpt = None,
     probe_now: ProbeOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Without a command: advise for --profile or --answers (a terminal with neither: ask)."""
     if ctx.invoked_subcommand is not None:
@@ -214,9 +237,9 @@ def _ask(
             "the questionnaire needs a terminal to ask on, and stdin is not one; "
             "give answers with --answers FILE or --profile NAME (see `fwadvise profiles`)"
         )
-    from advisor import kb as kb_mod
-    from advisor.answers import resolve
-    from cli import questionnaire
+    from fwadvise.advisor.inputs.answers import resolve
+    from fwadvise.advisor.kb import loader as kb_mod
+    from fwadvise.cli import questionnaire
 
     on = parse_as_of(as_of)
     kb = kb_mod.load()
@@ -242,82 +265,63 @@ def _advise(
     stated: dict[str, Any] | None = None,
     on: dt.date | None = None,
 ) -> None:
-    from advisor import kb as kb_mod
-    from advisor.answers import resolve
-    from advisor.engine import recommend as run
+    from fwadvise.advisor.api import advise
 
-    on = on or parse_as_of(as_of)
-    kb = kb_mod.load()
-    answers = resolve(
-        kb, profile=profile, answers_file=answers_file, stated=stated, overrides=overrides
-    )
-    files = _evidence_files(measure)
-    if files:
-        from advisor.evidence import facts
-
-        described = tuple({"path": f.path, "label": f.label, "created": f.created} for f in files)
-        rec = run(kb, answers, as_of=on, measured=facts(files), evidence_files=described)
-    else:
-        rec = run(kb, answers, as_of=on)
-    _emit(rec, kb, fmt, files)
-
-
-def _evidence_files(measure: Measure) -> list["EvidenceFile"]:
-    if not measure.files and not measure.probe:
-        return []
-    from advisor import evidence
-
-    files = []
-    if measure.probe:
-        from probes.cache import get_evidence
-
-        sys.stderr.write(
-            "fwadvise: using this machine's measurements (measuring now if none are cached)\n"
+    with _progress(measure.probe) as progress:
+        advice = advise(
+            stated,
+            profile=profile,
+            answers_file=answers_file,
+            overrides=overrides,
+            evidence=measure.files,
+            probe=measure.probe,
+            as_of=on or parse_as_of(as_of),
+            progress=progress,
         )
-        if sys.stderr.isatty():  # a progress bar while it measures (up to a minute)
-            from rich.console import Console
-
-            from cli.probe_cmd import progress_bar
-
-            with progress_bar(Console(stderr=True)) as bar:
-                document, cached = get_evidence(progress=bar)
-        else:
-            document, cached = get_evidence()
-        frameworks = document.get("frameworks", {})
-        if not any(info.get("available") for info in frameworks.values()):
-            from advisor.install import hint
-
-            sys.stderr.write("fwadvise: neither framework runs here, so nothing was measured\n")
-            for name in frameworks:
-                sys.stderr.write(f"fwadvise: {hint(name, document)}\n")
-        source = str(cached.path) if cached is not None else "this machine (just measured)"
-        files.append(evidence.from_document(document, source))
-    return files + evidence.load(measure.files)
+    for note in advice.notes:
+        sys.stderr.write(f"fwadvise: {note}\n")
+    _emit(advice, fmt)
 
 
-def _emit(
-    rec: "Recommendation", kb: "KnowledgeBase", fmt: Format, files: list["EvidenceFile"]
-) -> None:
-    from advisor import report
+@contextmanager
+def _progress(probe: bool) -> Iterator[Any]:
+    """While --probe measures (up to a minute): a progress bar on a terminal, else one line."""
+    if not probe:
+        yield None
+        return
+    sys.stderr.write(
+        "fwadvise: using this machine's measurements (measuring now if none are cached)\n"
+    )
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+
+    from fwadvise.cli.probe_cmd import progress_bar
+
+    with progress_bar(Console(stderr=True)) as bar:
+        yield bar
+
+
+def _emit(advice: "Advice", fmt: Format) -> None:
+    from fwadvise.advisor import api
 
     if fmt is Format.json:
-        sys.stdout.write(report.to_json(rec, kb) + "\n")
+        sys.stdout.write(api.to_json(advice) + "\n")
     elif fmt is Format.markdown:
-        sys.stdout.write(report.to_markdown(rec, kb, evidence=files))
+        sys.stdout.write(api.to_markdown(advice))
     elif fmt is Format.html:
-        from advisor.report_html import to_html
-
-        sys.stdout.write(to_html(rec, kb, evidence=files))
+        sys.stdout.write(api.to_html(advice))
     elif sys.stdout.isatty() or os.environ.get("FORCE_COLOR"):
         from rich.console import Console
+        from rich.text import Text
 
-        from cli.render import render
+        from fwadvise.advisor.reports.text import layout
 
-        render(Console(highlight=False), rec, kb)
+        lines = [Text.assemble(*line) for line in layout(advice.recommendation, advice.kb)]
+        Console(highlight=False).print(Text("\n").join(lines), soft_wrap=True)
     else:  # a pipe or a file: plain lines, without starting rich's console machinery
-        from cli.render import plain
-
-        sys.stdout.write(plain(rec, kb))
+        sys.stdout.write(api.to_text(advice))
 
 
 # after recommend and ask, so that `fwadvise --help` lists the commands in the order of use
@@ -329,7 +333,7 @@ app.command("probe")(probe)
 @app.command()
 def profiles(format_: ListFormatOpt = ListFormat.text) -> None:
     """The named profiles, one line each, with what they assume."""
-    from advisor import kb as kb_mod
+    from fwadvise.advisor.kb import loader as kb_mod
 
     kb = kb_mod.load()
     if format_ is ListFormat.json:
@@ -348,8 +352,8 @@ def profiles(format_: ListFormatOpt = ListFormat.text) -> None:
 @app.command()
 def questions(format_: ListFormatOpt = ListFormat.text) -> None:
     """Every question id, its values, default, and why it matters."""
-    from advisor import kb as kb_mod
-    from advisor.answers import describe_values
+    from fwadvise.advisor.inputs.answers import describe_values
+    from fwadvise.advisor.kb import loader as kb_mod
 
     kb = kb_mod.load()
     if format_ is ListFormat.json:
@@ -390,8 +394,8 @@ def kb_validate(
     ] = None,
 ) -> None:
     """Lint the knowledge base: references, ids, profiles, reachability, options, quotes."""
-    from advisor import kb as kb_mod
-    from advisor.lint import companion_problems, find_sources_dir, lint
+    from fwadvise.advisor.kb import loader as kb_mod
+    from fwadvise.advisor.kb.lint import companion_problems, find_sources_dir, lint
 
     kb = kb_mod.load(snapshot=False)  # the lint needs the YAML's line numbers
     sources_dir = sources or find_sources_dir()
@@ -421,7 +425,7 @@ def kb_schema(
     file: Annotated[str | None, typer.Argument(help="One KB file name, e.g. rules.yaml.")] = None,
 ) -> None:
     """JSON Schema of the knowledge base files, for editors."""
-    from advisor.schema import KB_FILES
+    from fwadvise.advisor.kb.schema import KB_FILES
 
     if file is not None and file not in KB_FILES:
         raise UserError(f"unknown KB file {file!r}; valid: {', '.join(KB_FILES)}")
@@ -440,8 +444,8 @@ def kb_claims(
     ] = ClaimsFormat.text,
 ) -> None:
     """Every claim of the knowledge base: its source and date, and what has changed since."""
-    from advisor import kb as kb_mod
-    from advisor.claims import claim_records, claims_text
+    from fwadvise.advisor.kb import loader as kb_mod
+    from fwadvise.advisor.kb.claims import claim_records, claims_text
 
     kb = kb_mod.load()
     records = [r for r in claim_records(kb) if r["status"] == "aged" or not aged_only]

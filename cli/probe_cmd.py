@@ -90,7 +90,7 @@ def results_table(evidence: dict[str, Any]) -> Any:
     """Rows by workload and mode, the two frameworks side by side, with the ratio's interval."""
     from rich.table import Table
 
-    from probes.compare import compare
+    from fwadvise.probes.compare import compare
 
     comparisons = {(c.workload, c.mode, c.device): c for c in compare(evidence)}
     grouped: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
@@ -162,14 +162,14 @@ def progress_bar(console: "Console") -> Iterator["BarProgress"]:
 
 
 def _measure(console: "Console", **options: Any) -> dict[str, Any]:
-    from probes.runner import run_probes
+    from fwadvise.probes.runner import run_probes
 
     with progress_bar(console) as shown:
         return run_probes(progress=shown, **options)
 
 
 def _save(console: "Console", evidence: dict[str, Any], output: Path | None) -> None:
-    from probes.cache import save_cached
+    from fwadvise.probes.cache import save_cached
 
     cached = save_cached(evidence)
     if cached is not None:
@@ -201,8 +201,8 @@ def _show(console: "Console", evidence: dict[str, Any]) -> None:
 
 def _install_hint(console: "Console", framework: str, evidence: dict[str, Any]) -> None:
     """How to install a framework that did not run, for this machine's hardware as measured."""
-    from advisor.errors import KnowledgeError
-    from advisor.install import hint
+    from fwadvise.advisor.errors import KnowledgeError
+    from fwadvise.advisor.install.advice import hint
 
     try:
         line = hint(framework, evidence)
@@ -238,7 +238,7 @@ def probe(
     """Measure PyTorch and TensorFlow on this machine and save the evidence for the advice."""
     from rich.console import Console
 
-    from probes.cache import load_cached, reuse_problem
+    from fwadvise.probes.cache import load_cached, reuse_problem
 
     names = parse_frameworks(frameworks)
     if device not in DEVICE_NAMES:
@@ -260,7 +260,7 @@ def probe(
 
 
 def _write_output(console: "Console", evidence: dict[str, Any], output: Path) -> None:
-    from probes.evidence import write_evidence
+    from fwadvise.probes.evidence import write_evidence
 
     try:
         write_evidence(evidence, output)
@@ -277,9 +277,9 @@ def _run(
     timeout: float | None,
     output: Path | None,
 ) -> None:
-    from probes.cache import cache_dir
-    from probes.evidence import write_evidence
-    from probes.runner import ProbeInterrupted
+    from fwadvise.probes.cache import cache_dir
+    from fwadvise.probes.evidence import write_evidence
+    from fwadvise.probes.runner import ProbeInterrupted
 
     started = time.monotonic()
     try:

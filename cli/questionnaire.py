@@ -11,12 +11,12 @@ import textwrap
 from pathlib import Path
 from typing import IO, Any
 
-from advisor.answers import Answers, answers_yaml, is_answers_file, show_value
-from advisor.errors import UserError
-from advisor.files import write_atomic
-from advisor.kb import KnowledgeBase
-from advisor.questionnaire import Questionnaire, read_reply, valid_replies
-from advisor.schema import Question
+from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.files import write_atomic
+from fwadvise.advisor.inputs.answers import Answers, answers_yaml, is_answers_file, show_value
+from fwadvise.advisor.inputs.questionnaire import Questionnaire, read_reply, valid_replies
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.schema import Question
 
 WIDTH = 78
 HELP_KEYS = ("?", "help")
@@ -214,8 +214,8 @@ def _show(value: Any) -> str:
 def offer_probes(term: Terminal) -> bool:
     """Offer to measure both frameworks here before the advice; True if the person accepts.
     Not offered where neither framework is installed (there would be nothing to measure)."""
-    from probes.cache import load_cached
-    from probes.detect import framework_versions
+    from fwadvise.probes.cache import load_cached
+    from fwadvise.probes.detect import framework_versions
 
     installed = [name for name, version in framework_versions().items() if version]
     if not installed:

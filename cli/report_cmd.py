@@ -7,16 +7,14 @@ Registered by cli/app.py as `app.command("report")(report)`. Module-level import
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from advisor.errors import UserError
+from fwadvise.advisor.errors import UserError
 
 if TYPE_CHECKING:  # loaded only when the command runs
-    from advisor.engine import Recommendation
-    from advisor.evidence import EvidenceFile
-    from advisor.kb import KnowledgeBase
+    from fwadvise.advisor.api import Advice
 
 
 class ReportFormat(str, Enum):
@@ -72,24 +70,22 @@ def report(
     fmt = choose_format(output, format_)
     if output is not None:
         check_target(output, force=force)
-    from advisor import kb as kb_mod
-    from advisor import project as project_mod
-    from cli.options import parse_as_of
+    from fwadvise.advisor.api import advise_project
+    from fwadvise.cli.options import parse_as_of
 
-    kb = kb_mod.load()
-    spec = project_mod.load(kb, project)
     inherited = (ctx.obj or {}).get("as_of") if ctx is not None else None
-    rec, files = project_mod.advise(kb, spec, parse_as_of(as_of or inherited))
-    text = render(fmt, rec, kb, files, spec.block())
+    advice = advise_project(project, as_of=parse_as_of(as_of or inherited))
+    text = render(fmt, advice)
     if output is None:
         sys.stdout.write(text)
         return
-    from advisor.files import write_atomic
+    from fwadvise.advisor.files import write_atomic
+    from fwadvise.advisor.reports.summary import summary_line
 
     write_atomic(output, text)
-    from advisor.report import summary_line
-
-    sys.stderr.write(f"fwadvise: wrote {output} ({fmt.value}): {summary_line(rec)}\n")
+    sys.stderr.write(
+        f"fwadvise: wrote {output} ({fmt.value}): {summary_line(advice.recommendation)}\n"
+    )
 
 
 def choose_format(output: Path | None, given: ReportFormat | None) -> ReportFormat:
@@ -109,7 +105,7 @@ def choose_format(output: Path | None, given: ReportFormat | None) -> ReportForm
 def check_target(output: Path, *, force: bool) -> None:
     """Refuse to replace a file this tool did not write (unless --force): a report's name is
     easy to mistype onto something precious."""
-    from advisor.report_data import is_report
+    from fwadvise.advisor.reports.data import is_report
 
     if output.is_dir():
         raise UserError(f"-o {output}: is a directory; give a file name such as report.html")
@@ -120,24 +116,13 @@ def check_target(output: Path, *, force: bool) -> None:
         )
 
 
-def render(
-    fmt: ReportFormat,
-    rec: "Recommendation",
-    kb: "KnowledgeBase",
-    files: list["EvidenceFile"],
-    project: dict[str, Any],
-) -> str:
-    from advisor import report_data
+def render(fmt: ReportFormat, advice: "Advice") -> str:
+    from fwadvise.advisor import api
 
     if fmt is ReportFormat.json:
         import json
 
-        data = report_data.build(rec, kb, project=project, evidence=files)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(api.report_data(advice), indent=2, ensure_ascii=False) + "\n"
     if fmt is ReportFormat.html:
-        from advisor.report_html import to_html
-
-        return to_html(rec, kb, evidence=files, project=project)
-    from advisor.report import to_markdown
-
-    return to_markdown(rec, kb, evidence=files, project=project)
+        return api.to_html(advice)
+    return api.to_markdown(advice)

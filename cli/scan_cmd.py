@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from advisor.errors import UserError
+from fwadvise.advisor.errors import UserError
 
 if TYPE_CHECKING:
-    from advisor.scan import ScanResult
+    from fwadvise.advisor.scan.repository import ScanResult
 
 EVIDENCE_SHOWN = 4  # per answer in the text summary; --format json lists all
 WIDTH = 80  # like the advice's text output
@@ -48,8 +48,8 @@ def scan(
     ),
 ) -> None:
     """Infer draft answers from a repository's code, manifests, model files and configs."""
-    from advisor import scan as scanner
-    from advisor.files import write_atomic
+    from fwadvise.advisor.files import write_atomic
+    from fwadvise.advisor.scan import repository as scanner
 
     if save is not None:
         _check_target(save, force)
@@ -65,7 +65,7 @@ def scan(
 
 def _check_target(save: Path, force: bool) -> None:
     """Refuse to replace anything but an earlier draft (unless --force); before the scan."""
-    from advisor.answers import is_answers_file
+    from fwadvise.advisor.inputs.answers import is_answers_file
 
     if save.is_dir():
         raise UserError("--save needs a file name, this is a folder", where=str(save))
@@ -78,7 +78,7 @@ def _check_target(save: Path, force: bool) -> None:
 
 
 def summary_text(result: "ScanResult", save: Path | None) -> str:
-    from advisor.answers import show_value
+    from fwadvise.advisor.inputs.answers import show_value
 
     head = f"Scanned {result.root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"
     lines = [_wrap(head, 0)]

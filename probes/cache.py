@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from probes import suite as suite_mod
-from probes.detect import detect_hardware, fingerprint, framework_versions
-from probes.evidence import EvidenceError, load_evidence, write_evidence
+from fwadvise.probes import suite as suite_mod
+from fwadvise.probes.detect import detect_hardware, fingerprint, framework_versions
+from fwadvise.probes.evidence import EvidenceError, load_evidence, write_evidence
 
 MAX_AGE_S = 30 * 24 * 3600.0
 
@@ -106,7 +106,7 @@ def get_evidence(
 
     Measuring may raise probes.runner.ProbeInterrupted (Ctrl-C), carrying the partial evidence.
     """
-    from probes.runner import run_probes  # only when measuring
+    from fwadvise.probes.runner import run_probes  # only when measuring
 
     frameworks = tuple(frameworks)
     cached = None if fresh else load_cached()

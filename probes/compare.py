@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from probes.stats import BUSY_CORES, RatioInterval, bootstrap_ratio, normal_ratio
+from fwadvise.probes.stats import BUSY_CORES, RatioInterval, bootstrap_ratio, normal_ratio
 
 PAIR = ("pytorch", "tensorflow")
 MIN_SAMPLES = 3  # fewer raw samples than this give no interval (import time has one)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from advisor.files import write_atomic
+from fwadvise.advisor.files import write_atomic
 
 SCHEMA_VERSION = 1
 

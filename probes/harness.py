@@ -2,7 +2,7 @@
 
 Shared by both framework backends (probes/wl_torch.py, probes/wl_tf.py); imports no framework.
 Kept apart from probes/worker.py because that module runs as __main__, and classes defined there
-would exist twice (once as __main__.Skipped, once as probes.worker.Skipped).
+would exist twice (once as __main__.Skipped, once as fwadvise.probes.worker.Skipped).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from probes import suite as suite_mod
-from probes.stats import BUSY_CORES, Budget, Measurement, measure
+from fwadvise.probes import suite as suite_mod
+from fwadvise.probes.stats import BUSY_CORES, Budget, Measurement, measure
 
 DEPLOY_MODES = ("tflite", "export", "onnx")
 

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from probes import suite as suite_mod
-from probes.compare import compare
-from probes.detect import detect_hardware, fingerprint, usable_cores
-from probes.protocol import Reader
-from probes.stats import BUSY_CORES, Measurement
+from fwadvise.probes import suite as suite_mod
+from fwadvise.probes.compare import compare
+from fwadvise.probes.detect import detect_hardware, fingerprint, usable_cores
+from fwadvise.probes.protocol import Reader
+from fwadvise.probes.stats import BUSY_CORES, Measurement
 
 SCHEMA_VERSION = 1
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT_S = {"quick": 120.0, "full": 1200.0}
 DEFAULT_ROUNDS = {"quick": 1, "full": 3}
 POLL_S = 0.05
@@ -82,7 +81,12 @@ def worker_command(
     threads: int,
     workloads: Iterable[str] | None,
 ) -> list[str]:
-    command = [sys.executable, "-m", "probes.worker", "--framework", framework]
+    # -P (Python 3.11+): the working folder is not put on sys.path, so files in the folder
+    # fwadvise was started from (a `torch.py`, an `argparse.py`) are never imported; the
+    # worker also runs in its own temporary folder (run_worker's cwd), which covers 3.10.
+    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
+    command = [sys.executable, *safe_path, "-m", "fwadvise.probes.worker"]
+    command += ["--framework", framework]
     command += ["--result", str(result), "--suite", suite, "--device", device]
     command += ["--threads", str(threads)]
     if workloads:
@@ -92,7 +96,6 @@ def worker_command(
 
 def worker_env(threads: int) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     # the same thread count for every library; TensorFlow ignores these, the worker sets it
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env[name] = str(threads)
@@ -157,6 +160,7 @@ def run_worker(
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 env=worker_env(threads),
+                cwd=tmp,  # nothing of the caller's working folder can be imported
                 start_new_session=True,
             )
             try:

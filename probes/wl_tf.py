@@ -16,12 +16,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from probes import data
-from probes.detect import detect_cpu
-from probes.harness import Prepared, Skipped, deployed
-from probes.stats import Budget
-from probes.suite import Task
-from probes.views import resolve_device, tf_view
+from fwadvise.probes import data
+from fwadvise.probes.detect import detect_cpu
+from fwadvise.probes.harness import Prepared, Skipped, deployed
+from fwadvise.probes.stats import Budget
+from fwadvise.probes.suite import Task
+from fwadvise.probes.views import resolve_device, tf_view
 
 Variables = list[tf.Variable]
 

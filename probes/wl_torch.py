@@ -16,12 +16,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from probes import data
-from probes.detect import detect_cpu
-from probes.harness import Prepared, Skipped, deployed
-from probes.stats import Budget
-from probes.suite import Task
-from probes.views import resolve_device, torch_view
+from fwadvise.probes import data
+from fwadvise.probes.detect import detect_cpu
+from fwadvise.probes.harness import Prepared, Skipped, deployed
+from fwadvise.probes.stats import Budget
+from fwadvise.probes.suite import Task
+from fwadvise.probes.views import resolve_device, torch_view
 
 
 class TorchBackend:

@@ -1,4 +1,4 @@
-"""One framework's benchmark worker: `python -m probes.worker --framework pytorch|tensorflow`.
+"""One framework's benchmark worker: `python -m fwadvise.probes.worker --framework pytorch|tensorflow`.
 
 The parent (probes/runner.py) starts one fresh worker per framework, so torch and tensorflow never
 share a process (they would fight over threads, allocators and oneDNN state). The worker imports
@@ -22,15 +22,15 @@ import sys
 import time
 from typing import Any
 
-from probes import suite as suite_mod
-from probes.detect import usable_cores
-from probes.harness import describe, rss_mb, run_task
-from probes.protocol import Channel
+from fwadvise.probes import suite as suite_mod
+from fwadvise.probes.detect import usable_cores
+from fwadvise.probes.harness import describe, rss_mb, run_task
+from fwadvise.probes.protocol import Channel
 
 FAULT_ENV = "FWADVISE_PROBE_FAULT"
 FAULT_KINDS = ("crash", "killed", "hang", "garbage", "oom", "noframework")
 FRAMEWORK_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
-BACKENDS = {"pytorch": "probes.wl_torch", "tensorflow": "probes.wl_tf"}
+BACKENDS = {"pytorch": "fwadvise.probes.wl_torch", "tensorflow": "fwadvise.probes.wl_tf"}
 
 
 # --- faults -------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def import_framework(framework: str, faults: dict[str, str | None]) -> tuple[Any
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m probes.worker")
+    parser = argparse.ArgumentParser(prog="python -m fwadvise.probes.worker")
     parser.add_argument("--framework", required=True, choices=suite_mod.FRAMEWORKS)
     parser.add_argument("--result", required=True, help="file to append protocol lines to")
     parser.add_argument("--suite", default="quick", choices=suite_mod.SUITES)

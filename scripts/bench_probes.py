@@ -51,10 +51,10 @@ GEMM_CHILD = """
 import json, statistics, sys
 import torch
 import torch.utils.benchmark as tb
-from probes.harness import budget_for
-from probes.stats import measure
-from probes.suite import plan
-from probes.wl_torch import TorchBackend
+from fwadvise.probes.harness import budget_for
+from fwadvise.probes.stats import measure
+from fwadvise.probes.suite import plan
+from fwadvise.probes.wl_torch import TorchBackend
 
 threads = int(sys.argv[1])
 backend = TorchBackend("cpu", threads, 0)
@@ -86,7 +86,7 @@ def gemm_against_timer(threads: int) -> dict:
 def ratio_spread(
     runs: int, rounds: int | None
 ) -> tuple[dict[tuple[str, str], list[float]], list[float]]:
-    from probes.runner import run_probes
+    from fwadvise.probes.runner import run_probes
 
     ratios: dict[tuple[str, str], list[float]] = {}
     walls = []
@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--cold-compile", action="store_true")
     parser.add_argument("--rounds", type=int, default=None, help="worker processes per framework")
     args = parser.parse_args()
-    from probes.detect import usable_cores
+    from fwadvise.probes.detect import usable_cores
 
     threads = usable_cores()
     print(f"machine: {usable_cores()} usable cores; Python {sys.version.split()[0]}")

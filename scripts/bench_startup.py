@@ -36,8 +36,8 @@ PLAIN = [sys.executable, "-c", "import typer, rich, pydantic, yaml"]
 BASE_NAME = "base: typer, rich.console, pydantic.BaseModel, yaml"
 PLAIN_NAME = "plain `import typer, rich, pydantic, yaml`"
 CMDS = {
-    "text": [sys.executable, "-m", "cli", "--profile", "researcher"],
-    "json": [sys.executable, "-m", "cli", "--profile", "researcher", "--format", "json"],
+    "text": [sys.executable, "-m", "fwadvise", "--profile", "researcher"],
+    "json": [sys.executable, "-m", "fwadvise", "--profile", "researcher", "--format", "json"],
 }
 
 
@@ -58,7 +58,7 @@ def medians(cmds: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[
     return {name: statistics.median(found) for name, found in times.items()}
 
 
-PACKAGES = ("advisor", "cli", "knowledge", "probes")
+PACKAGES = ("advisor", "cli", "knowledge", "probes")  # the folders of the fwadvise package
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

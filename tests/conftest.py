@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor import kb as kb_mod
-from advisor.kb import KnowledgeBase
-from knowledge import KNOWLEDGE_DIR
+from fwadvise.advisor.kb import loader as kb_mod
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.knowledge import KNOWLEDGE_DIR
 
 # keep the knowledge-base snapshots of this test run (and its subprocesses) out of ~/.cache
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fwadvise-test-cache-")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor.answers import complete, parse_override, read_answers_file, resolve
-from advisor.errors import AnswersError
-from advisor.kb import KnowledgeBase
+from fwadvise.advisor.errors import AnswersError
+from fwadvise.advisor.inputs.answers import complete, parse_override, read_answers_file, resolve
+from fwadvise.advisor.kb.loader import KnowledgeBase
 
 
 def test_defaults_fill_what_is_left_out(tiny: KnowledgeBase) -> None:

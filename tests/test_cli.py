@@ -15,7 +15,7 @@ ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
+        [sys.executable, "-m", "fwadvise", *args],
         capture_output=True,
         text=True,
         env=ENV,
@@ -185,7 +185,7 @@ def test_kb_validate_and_schema() -> None:
 def _imported(*args: str) -> set[str]:
     """The top-level packages a command imports (python -X importtime)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "cli", *args],
+        [sys.executable, "-X", "importtime", "-m", "fwadvise", *args],
         capture_output=True,
         text=True,
         env=ENV,
@@ -231,7 +231,7 @@ def test_kb_claims_json_lists_every_claim_with_dates() -> None:
 def test_probe_with_no_framework_says_how_to_install_them(tmp_path: Path) -> None:
     env = {**ENV, "FWADVISE_PROBE_FAULT": "noframework", "XDG_CACHE_HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "cli", "--profile", "researcher", "--probe"],
+        [sys.executable, "-m", "fwadvise", "--profile", "researcher", "--probe"],
         capture_output=True,
         text=True,
         env=env,

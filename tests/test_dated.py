@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from advisor import kb as kb_mod
-from advisor.answers import complete
-from advisor.claims import claim_records
-from advisor.engine import recommend, staleness
+from fwadvise.advisor.inputs.answers import complete
+from fwadvise.advisor.kb import loader as kb_mod
+from fwadvise.advisor.kb.claims import claim_records
+from fwadvise.advisor.reasoning.engine import recommend, staleness
 from tests.conftest import TINY, write_tiny
 
 # the web rule was the documents' advice until 2025-06-01; a later source replaced it

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from advisor import kb as kb_mod
-from advisor.answers import complete
-from advisor.engine import decide, recommend
-from advisor.kb import KnowledgeBase
+from fwadvise.advisor.inputs.answers import complete
+from fwadvise.advisor.kb import loader as kb_mod
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.reasoning.engine import recommend
+from fwadvise.advisor.reasoning.scoring import decide
 from tests.conftest import write_tiny
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from advisor import evidence
-from advisor.answers import resolve
-from advisor.engine import recommend
-from advisor.errors import UserError
-from advisor.kb import KnowledgeBase
+from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.inputs.answers import resolve
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.reasoning import evidence
+from fwadvise.advisor.reasoning.engine import recommend
 from tests.test_cli import run
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor import kb as kb_mod
-from advisor.errors import KnowledgeError
-from advisor.lint import find_sources_dir, lint
+from fwadvise.advisor.errors import KnowledgeError
+from fwadvise.advisor.kb import loader as kb_mod
+from fwadvise.advisor.kb.lint import find_sources_dir, lint
 
 
 def test_real_knowledge_base_is_clean_and_quotes_are_verbatim() -> None:
@@ -178,7 +178,7 @@ def test_python_tag_in_knowledge_base_is_refused(kb_copy: Path, tmp_path: Path) 
 def validate_cli(knowledge: Path) -> subprocess.CompletedProcess[str]:
     """`fwadvise kb validate` on a copy of the knowledge base, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "cli", "kb", "validate"],
+        [sys.executable, "-m", "fwadvise", "kb", "validate"],
         capture_output=True,
         text=True,
         env={**os.environ, "FWADVISE_KNOWLEDGE": str(knowledge), "FWADVISE_NO_SNAPSHOT": "1"},

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from advisor.answers import resolve
-from advisor.engine import Recommendation, recommend
-from advisor.kb import KnowledgeBase
+from fwadvise.advisor.inputs.answers import resolve
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.reasoning.engine import Recommendation, recommend
 
 DOCUMENT_DATE = dt.date(2023, 7, 1)  # knowledgehut-2023, as sources.yaml dates it
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from probes import detect
-from probes.views import resolve_device, tf_view, torch_view
+from fwadvise.probes import detect
+from fwadvise.probes.views import resolve_device, tf_view, torch_view
 
 X86 = """processor\t: 0
 vendor_id\t: GenuineIntel

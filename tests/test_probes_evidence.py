@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from probes import cache
-from probes.compare import compare
-from probes.evidence import EvidenceError, load_evidence, write_evidence
+from fwadvise.probes import cache
+from fwadvise.probes.compare import compare
+from fwadvise.probes.evidence import EvidenceError, load_evidence, write_evidence
 
 
 def row(
@@ -245,7 +245,7 @@ def test_cache_round_trip_and_get_evidence_reuses(
         runs.append(options)
         return doc
 
-    monkeypatch.setattr("probes.runner.run_probes", fake_run)
+    monkeypatch.setattr("fwadvise.probes.runner.run_probes", fake_run)
     first, came_from = cache.get_evidence()
     assert came_from is None and len(runs) == 1
     assert (tmp_path / "fwadvise" / "evidence-m1.json").exists()

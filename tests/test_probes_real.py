@@ -12,10 +12,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.probe_cmd import probe
-from probes import cache
-from probes.evidence import load_evidence, write_evidence
-from probes.suite import plan, tasks_for
+from fwadvise.cli.probe_cmd import probe
+from fwadvise.probes import cache
+from fwadvise.probes.evidence import load_evidence, write_evidence
+from fwadvise.probes.suite import plan, tasks_for
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKLOADS = ("gemm", "conv", "infer_latency", "deploy")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from probes.stats import (
+from fwadvise.probes.stats import (
     Budget,
     Measurement,
     bootstrap_ratio,

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from probes import runner
-from probes.protocol import Channel, ProtocolError, Reader, decode
-from probes.worker import FAULT_ENV, faults_at, parse_faults
+from fwadvise.probes import runner
+from fwadvise.probes.protocol import Channel, ProtocolError, Reader, decode
+from fwadvise.probes.worker import FAULT_ENV, faults_at, parse_faults
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -262,3 +262,36 @@ def test_rounds_pool_samples_and_keep_errors() -> None:
     assert row["peak_memory_mb"] == 30.0 and row["rounds"] == 2
     assert row["round_errors"] == ["worker timed out after 5 s"]
     assert runner.merge_rounds([[failed], [failed]]) == [failed]
+
+
+TRAPS = ("argparse", "torch", "numpy", "json")
+
+
+@pytest.mark.slow
+def test_a_probe_run_in_a_hostile_folder_imports_nothing_from_it(tmp_path: Path) -> None:
+    """People scan and then measure in repositories they did not write: a `torch.py` or an
+    `argparse.py` there must neither run nor stand in for the real module."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in TRAPS:
+        (repo / f"{name}.py").write_text(
+            "from pathlib import Path\n"
+            f"Path(__file__).with_name('RAN-{name}').write_text('trap ran')\n"
+            "__version__ = '0.0-trap'\n"
+        )
+    fwadvise_script = Path(sys.executable).with_name("fwadvise")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [str(fwadvise_script), "probe", "--frameworks", "pytorch", "--fresh", "-o", "ev.json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in repo.glob("RAN-*")) == []
+    evidence = json.loads((repo / "ev.json").read_text())
+    torch_info = evidence["frameworks"]["pytorch"]
+    assert torch_info["available"] and torch_info["version"] != "0.0-trap"
+    assert any("median_s" in row for row in evidence["results"])

@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.answers import complete
-from advisor.conditions import Facts
-from advisor.engine import decide, score
-from advisor.kb import KnowledgeBase
-from advisor.kb import load as load_kb
+from fwadvise.advisor.inputs.answers import complete
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.loader import load as load_kb
+from fwadvise.advisor.reasoning.conditions import Facts
+from fwadvise.advisor.reasoning.scoring import decide, score
 
 KB = load_kb()
 
@@ -95,7 +95,7 @@ def test_the_target_property_is_not_vacuous() -> None:
 def test_predicted_pairs_find_exactly_what_scoring_every_pair_finds(
     answers: dict[str, Any],
 ) -> None:
-    from advisor.sensitivity import what_would_change
+    from fwadvise.advisor.reasoning.sensitivity import what_would_change
 
     facts = Facts(answers)
     verdict = score(KB, facts).verdict

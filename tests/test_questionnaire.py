@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.answers import ANSWERS_MARK, check_value
-from advisor.kb import load as load_kb
-from advisor.questionnaire import Questionnaire, read_reply
+from fwadvise.advisor.inputs.answers import ANSWERS_MARK, check_value
+from fwadvise.advisor.inputs.questionnaire import Questionnaire, read_reply
+from fwadvise.advisor.kb.loader import load as load_kb
 
 pexpect = pytest.importorskip("pexpect", reason="pexpect drives the terminal tests")
 
@@ -63,7 +63,7 @@ def test_back_undoes_the_last_answer_and_offers_it_again(kb) -> None:
 
 
 def test_a_profile_gives_the_defaults(kb) -> None:
-    from advisor.answers import profile_answers
+    from fwadvise.advisor.inputs.answers import profile_answers
 
     session = Questionnaire(kb, profile_answers(kb, "mobile-developer"))
     assert session.default(kb.question["deployment_targets"]) == ["mobile"]
@@ -116,7 +116,7 @@ def _spawn(args: list[str], tmp_path: Path) -> pexpect.spawn:
     }
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "cli", *args],
+        ["-m", "fwadvise", *args],
         cwd=str(ROOT),
         env=env,
         encoding="utf-8",
@@ -183,7 +183,16 @@ def test_a_person_answers_with_help_an_error_back_and_an_edit(tmp_path: Path) ->
 
     assert saved.read_text().startswith(ANSWERS_MARK)
     replay = subprocess.run(
-        [sys.executable, "-m", "cli", "recommend", "--answers", str(saved), "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "fwadvise",
+            "recommend",
+            "--answers",
+            str(saved),
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -233,7 +242,7 @@ def test_end_of_input_stops_without_a_traceback(tmp_path: Path) -> None:
 def test_no_terminal_means_exit_2_not_a_hang(tmp_path: Path) -> None:
     for args in ([], ["ask"]):
         run = subprocess.run(
-            [sys.executable, "-m", "cli", *args],
+            [sys.executable, "-m", "fwadvise", *args],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,

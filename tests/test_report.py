@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from advisor import charts, report_html, report_markdown
-from advisor.kb import KnowledgeBase
-from advisor.project import load as load_project
-from advisor.report_data import build, is_report
+from fwadvise.advisor.inputs.project import load as load_project
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.reports import charts
+from fwadvise.advisor.reports import html as report_html
+from fwadvise.advisor.reports import markdown as report_markdown
+from fwadvise.advisor.reports.data import build, is_report
 from tests.test_cli import run
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
@@ -253,8 +255,8 @@ def test_unwritable_output_exits_2_and_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_install_commands_are_rendered_when_the_data_has_them(kb: KnowledgeBase) -> None:
-    from advisor.answers import resolve
-    from advisor.engine import recommend
+    from fwadvise.advisor.inputs.answers import resolve
+    from fwadvise.advisor.reasoning.engine import recommend
 
     rec = recommend(kb, resolve(kb, profile="industry"))
     data = build(rec, kb)
@@ -279,8 +281,8 @@ def test_install_commands_are_rendered_when_the_data_has_them(kb: KnowledgeBase)
 
 
 def test_untrusted_text_cannot_become_markup(kb: KnowledgeBase) -> None:
-    from advisor.answers import resolve
-    from advisor.engine import recommend
+    from fwadvise.advisor.inputs.answers import resolve
+    from fwadvise.advisor.reasoning.engine import recommend
 
     rec = recommend(kb, resolve(kb, profile="beginner"))
     evil = {"name": "<script>alert(1)</script>", "description": "a | b\n\n<img src=x>"}
@@ -472,14 +474,15 @@ def test_chromium_renders_the_verdict_and_prints(
 def test_every_evidence_file_is_shown_and_only_the_first_drives_the_advice(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
-    from advisor.project import advise
-    from advisor.report_data import measured_on
+    from fwadvise.advisor.api import load_evidence, recommend
+    from fwadvise.advisor.reports.data import measured_on
 
     project = load_project(kb, PARCEL)
     laptop = PROJECTS / "evidence" / "laptop.json"
     other = tmp_path / "other.json"
     other.write_text(laptop.read_text().replace('"laptop"', '"other"'))
-    rec, files = advise(kb, project._replace(evidence=(laptop, other)))
+    files = load_evidence([laptop, other])
+    rec = recommend(kb, project.answers, files, project.as_of)
     assert len(files) == 2
     shown = measured_on(build(rec, kb, evidence=files)["evidence"])
     assert [s["machine"] is not None for s in shown] == [True, True]
@@ -494,7 +497,7 @@ def test_every_evidence_file_is_shown_and_only_the_first_drives_the_advice(
 
 def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
     """Atomic writes go through a private temporary file; the result must not stay private."""
-    from advisor.files import write_atomic
+    from fwadvise.advisor.files import write_atomic
 
     umask = os.umask(0o022)
     try:

@@ -8,18 +8,17 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
 import yaml
 
-from advisor import scan as scanner
-from advisor.answers import check_value, read_answers_file
-from advisor.errors import KnowledgeError, UserError
-from advisor.kb import KnowledgeBase
-from advisor.scan_manifests import manifest_deps
-from advisor.yamlio import load_file
+from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.inputs.answers import check_value, read_answers_file
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.yamlio import load_file
+from fwadvise.advisor.scan import repository as scanner
+from fwadvise.advisor.scan.manifests import manifest_deps
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOS = Path(__file__).resolve().parent / "fixtures" / "repos"
@@ -28,7 +27,7 @@ ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
+        [sys.executable, "-m", "fwadvise", *args],
         capture_output=True,
         text=True,
         env={**ENV, "PYTHONPATH": str(ROOT)},
@@ -73,15 +72,6 @@ def test_every_answer_in_scan_yaml_is_a_question_and_a_valid_value(kb: Knowledge
     assert checked > 20
     config = scanner.load_config(kb)  # and the module's own validation agrees
     assert len(config.signatures) == len(data["signatures"])
-
-
-def test_scan_yaml_is_shipped_as_package_data() -> None:
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    globs = pyproject["tool"]["setuptools"]["package-data"]["knowledge"]
-    assert "knowledge" in pyproject["tool"]["setuptools"]["packages"]
-    assert any(fnmatch(scanner.SCAN_FILE.name, g) for g in globs)
-    assert scanner.SCAN_FILE.parent == ROOT / "knowledge"
 
 
 @pytest.mark.parametrize(
@@ -511,7 +501,7 @@ def test_text_summary_lists_evidence_and_what_was_not_inferred() -> None:
 
 
 def test_cli_module_stays_light() -> None:
-    code = "import sys, cli.scan_cmd; print('advisor.scan' in sys.modules, 'yaml' in sys.modules)"
+    code = "import sys, fwadvise.cli.scan_cmd; print('fwadvise.advisor.scan.repository' in sys.modules, 'yaml' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=30
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor import kb as kb_mod
-from advisor import snapshot
+from fwadvise.advisor.kb import loader as kb_mod
+from fwadvise.advisor.kb import snapshot
 
 
 def same(a: kb_mod.KnowledgeBase, b: kb_mod.KnowledgeBase) -> bool:

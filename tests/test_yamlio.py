@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.errors import UserError
-from advisor.yamlio import MAX_BYTES, load_file, parse
+from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.kb.yamlio import MAX_BYTES, load_file, parse
 
 
 def test_lines_are_recorded_for_keys_and_items() -> None:

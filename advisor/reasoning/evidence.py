@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from advisor.errors import UserError
+from fwadvise.advisor.errors import UserError
 
 # Only compiled-vs-compiled comparisons inform the advice: TensorFlow's eager path (op by op)
 # is not how TensorFlow trains (tf.function), and comparing it with PyTorch eager overstates
@@ -41,7 +41,7 @@ class EvidenceFile:
 
 def load(paths: list[Path]) -> list[EvidenceFile]:
     """Read and validate evidence files; a bad or missing one is a UserError naming it."""
-    from probes.evidence import EvidenceError, load_evidence
+    from fwadvise.probes.evidence import EvidenceError, load_evidence
 
     files = []
     for path in paths:
@@ -73,7 +73,7 @@ def facts(files: list[EvidenceFile]) -> dict[str, Any]:
 
 def file_facts(file: EvidenceFile) -> dict[str, Any]:
     """One machine's facts: speed and memory comparisons, availability, hardware."""
-    from probes.compare import compare
+    from fwadvise.probes.compare import compare
 
     date = file.created[:10]
     found: dict[str, Any] = {}

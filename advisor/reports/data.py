@@ -1,6 +1,6 @@
-"""The data of a report: the JSON recommendation (report.to_dict) plus what a reader needs around
+"""The data of a report: the JSON recommendation (summary.to_dict) plus what a reader needs around
 it. Markdown, HTML and the report's JSON are all rendered from this one dict, so they cannot
-drift apart; the sentences come from advisor/report.py's helpers, shared with the terminal.
+drift apart; the sentences come from summary.py's helpers, shared with the terminal.
 
 Additions to to_dict (never renames): `generator`, `project` (reports only), `summary`,
 `knowledge`, `sources` (the cited ones), `what_would_change[].change`, `changed` (since the
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.report import (
+from fwadvise.advisor.reports.summary import (
     VERDICT_NAMES,
     changed_lines,
     describe_change,
@@ -23,9 +23,9 @@ from advisor.report import (
 )
 
 if TYPE_CHECKING:
-    from advisor.engine import Recommendation
-    from advisor.evidence import EvidenceFile
-    from advisor.kb import KnowledgeBase
+    from fwadvise.advisor.kb.loader import KnowledgeBase
+    from fwadvise.advisor.reasoning.engine import Recommendation
+    from fwadvise.advisor.reasoning.evidence import EvidenceFile
 
 GENERATOR_NAME = "fwadvise"
 
@@ -129,8 +129,8 @@ def machine(file: EvidenceFile, *, advice: bool = True) -> dict[str, Any]:
 
 def comparisons(file: EvidenceFile, *, advice: bool = True) -> list[dict[str, Any]]:
     """Every PyTorch-vs-TensorFlow comparison in the file, with its interval (probes.compare)."""
-    from advisor.evidence import ADVICE_MODES
-    from probes.compare import compare
+    from fwadvise.advisor.reasoning.evidence import ADVICE_MODES
+    from fwadvise.probes.compare import compare
 
     keep = {
         *("workload", "mode", "device", "ratio", "ci_low", "ci_high", "clear", "faster"),

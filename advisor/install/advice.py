@@ -19,12 +19,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from advisor.engine import NAMES
-from advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.kb.schema import NAMES
 
 if TYPE_CHECKING:
-    from advisor.engine import Recommendation
-    from advisor.kb import KnowledgeBase
+    from fwadvise.advisor.kb.loader import KnowledgeBase
+    from fwadvise.advisor.reasoning.engine import Recommendation
 
 FILE = "install.yaml"
 
@@ -89,8 +89,8 @@ def load(directory: Path) -> Table:
 
 @cache
 def _load(directory: Path) -> Table:
-    from advisor import snapshot
-    from advisor.yamlio import read_text
+    from fwadvise.advisor.kb import snapshot
+    from fwadvise.advisor.kb.yamlio import read_text
 
     path = directory / FILE
     try:
@@ -100,7 +100,7 @@ def _load(directory: Path) -> Table:
     # Validated once, then kept as a JSON snapshot like the rest of the knowledge base: keyed
     # by this file and the code that validates it, so an edit to either validates again. A run
     # with a snapshot never builds the pydantic validators (they cost more than the choice).
-    schema_source = Path(__file__).with_name("install_schema.py").read_text("utf-8")
+    schema_source = Path(__file__).with_name("schema.py").read_text("utf-8")
     key = snapshot.key({FILE: text, "install_schema.py": schema_source})
     data = snapshot.read_json(f"install-{key}") if key else None
     if data is None:
@@ -111,9 +111,9 @@ def _load(directory: Path) -> Table:
 
 
 def _validate(text: str, name: str) -> dict[str, Any]:
-    from advisor.install_schema import InstallTable
-    from advisor.kb import validate
-    from advisor.yamlio import parse
+    from fwadvise.advisor.install.schema import InstallTable
+    from fwadvise.advisor.kb.loader import validate
+    from fwadvise.advisor.kb.yamlio import parse
 
     try:
         doc = parse(text, name)
@@ -200,8 +200,8 @@ def for_machine(
     framework: str, document: Mapping[str, Any], directory: Path | None = None
 ) -> dict[str, Any]:
     """The install entry for a measured machine as it is (what `fwadvise probe` found)."""
-    from advisor.evidence import hardware_facts
-    from knowledge import KNOWLEDGE_DIR
+    from fwadvise.advisor.reasoning.evidence import hardware_facts
+    from fwadvise.knowledge import KNOWLEDGE_DIR
 
     found = hardware_facts(dict(document))
     label = str(document.get("label") or "this machine")

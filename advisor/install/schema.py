@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from advisor.schema import Framework, Strict
+from fwadvise.advisor.kb.schema import Framework, Strict
 
 Platform = Literal["cpu", "cuda", "rocm", "apple", "tpu"]
 OS = Literal["linux", "windows", "macos"]

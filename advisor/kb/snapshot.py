@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from advisor import schema
-from advisor.conditions import parse_condition
+from fwadvise.advisor.kb import schema
+from fwadvise.advisor.reasoning.conditions import parse_condition
 
 _SCHEMA_SOURCE = Path(schema.__file__)
 

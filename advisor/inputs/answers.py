@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from advisor.errors import AnswersError, UserError
-from advisor.kb import KnowledgeBase
-from advisor.schema import Question
-from advisor.yamlio import YamlDoc, load_file
+from fwadvise.advisor.errors import AnswersError, UserError
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.schema import Question
+from fwadvise.advisor.kb.yamlio import YamlDoc, load_file
 
 Answers = dict[str, Any]
 _TRUE = {"true", "yes", "y", "1", "on"}

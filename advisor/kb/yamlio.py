@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from advisor.errors import UserError
+from fwadvise.advisor.errors import UserError
 
 MAX_BYTES = 2 * 1024 * 1024  # no legitimate answers file or KB file comes near this
 

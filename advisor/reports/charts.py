@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from advisor.engine import NAMES
+from fwadvise.advisor.kb.schema import NAMES
 
 COLORS = {"pytorch": "#c2410c", "tensorflow": "#1d4ed8"}
 WIDTH = 360

@@ -14,9 +14,14 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from advisor.conditions import CONDITION_JSON_SCHEMA, ConditionError, parse_condition
+from fwadvise.advisor.reasoning.conditions import (
+    CONDITION_JSON_SCHEMA,
+    ConditionError,
+    parse_condition,
+)
 
 FRAMEWORKS = ("pytorch", "tensorflow")
+NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}  # for people to read
 Framework = Literal["pytorch", "tensorflow"]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 

@@ -1,16 +1,33 @@
-"""The report as Markdown, rendered from report_data.build()'s dict (the same data as the JSON
-and the HTML). advisor/report.to_markdown calls this, so `recommend --format markdown` and
-`fwadvise report` say the same things.
+"""The report as Markdown, rendered from data.build()'s dict (the same data as the JSON and the
+HTML), so `recommend --format markdown` and `fwadvise report` say the same things.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from advisor import charts
-from advisor.answers import show_value
-from advisor.report import VERDICT_NAMES as NAMES
-from advisor.report_data import measured_on
+from fwadvise.advisor.inputs.answers import show_value
+from fwadvise.advisor.reports import charts
+from fwadvise.advisor.reports.data import build, measured_on
+from fwadvise.advisor.reports.summary import VERDICT_NAMES as NAMES
+
+if TYPE_CHECKING:
+    from fwadvise.advisor.kb.loader import KnowledgeBase
+    from fwadvise.advisor.reasoning.engine import Recommendation
+    from fwadvise.advisor.reasoning.evidence import EvidenceFile
+
+
+def to_markdown(
+    rec: Recommendation,
+    kb: KnowledgeBase,
+    *,
+    evidence: Sequence[EvidenceFile] = (),
+    project: dict[str, Any] | None = None,
+) -> str:
+    """The full report as Markdown, from the same data as the JSON.
+    `evidence`: the files behind rec, for the machine and the intervals."""
+    return render(build(rec, kb, project=project, evidence=evidence))
 
 
 def marker(data: dict[str, Any]) -> str:

@@ -11,10 +11,17 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import Any
 
-from advisor.conditions import Condition, Facts
-from advisor.engine import Change, InForce, add_up, contribution, decide, in_force
-from advisor.kb import KnowledgeBase
-from advisor.schema import Criterion, Rule
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.schema import Criterion, Rule
+from fwadvise.advisor.reasoning.conditions import Condition, Facts
+from fwadvise.advisor.reasoning.scoring import (
+    Change,
+    InForce,
+    add_up,
+    contribution,
+    decide,
+    in_force,
+)
 
 Edit = tuple[str, Any]  # (question id, the value it sets, or for many-questions the value toggled)
 

@@ -11,8 +11,8 @@ import json
 import re
 from collections.abc import Iterator
 
-from advisor.errors import UserError
-from advisor.yamlio import parse
+from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.kb.yamlio import parse
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

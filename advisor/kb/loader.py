@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from advisor import schema
-from advisor import snapshot as snapshots
-from advisor.errors import KnowledgeError, UserError
-from advisor.yamlio import YamlDoc, parse, read_text
-from knowledge import KNOWLEDGE_DIR
+from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.kb import schema
+from fwadvise.advisor.kb import snapshot as snapshots
+from fwadvise.advisor.kb.yamlio import YamlDoc, parse, read_text
+from fwadvise.knowledge import KNOWLEDGE_DIR
 
 
 @dataclass

@@ -1,18 +1,19 @@
-"""Terminal rendering of a recommendation: fits 80 columns, honours NO_COLOR.
+"""A recommendation as text lines that fit 80 columns.
 
-The lines are laid out here (textwrap, hanging indents) as styled spans; a terminal gets them
-through rich in one print, a pipe gets their plain text without importing rich at all (rich's
-own layout engine, even its Text, costs more start-up time than the whole recommendation).
+The lines are laid out here (textwrap, hanging indents) as styled spans (rich style names); the
+command line hands them to rich on a terminal, and a pipe gets their plain text without importing
+rich at all (rich's own layout engine, even its Text, costs more start-up time than the whole
+recommendation).
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
 
-from advisor.engine import NAMES, Recommendation
-from advisor.kb import KnowledgeBase
-from advisor.report import (
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.schema import NAMES
+from fwadvise.advisor.reasoning.engine import Recommendation
+from fwadvise.advisor.reports.summary import (
     VERDICT_NAMES,
     changed_lines,
     claim_check_lines,
@@ -20,9 +21,6 @@ from advisor.report import (
     install_advice,
     summary_line,
 )
-
-if TYPE_CHECKING:  # rich is imported only when a terminal is drawn to
-    from rich.console import Console
 
 Line = list[tuple[str, str]]  # spans of (text, rich style; "" for none)
 
@@ -48,13 +46,6 @@ def bar(value: float, scale: float, framework: str, width: int = BAR) -> Line:
 def layout(rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> list[Line]:
     lines = [*_warnings(rec), *_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top)]
     return [*lines, *_install(rec, kb), *_measured(rec, kb), *_since(rec), *_changes(rec, kb)]
-
-
-def render(console: Console, rec: Recommendation, kb: KnowledgeBase) -> None:
-    from rich.text import Text as RichText
-
-    lines = [RichText.assemble(*line) for line in layout(rec, kb)]
-    console.print(RichText("\n").join(lines), soft_wrap=True)
 
 
 def plain(rec: Recommendation, kb: KnowledgeBase) -> str:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from advisor.answers import show_value
-from advisor.engine import NAMES, Aged, Recommendation
-from advisor.kb import KnowledgeBase
+from fwadvise.advisor.inputs.answers import show_value
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.schema import NAMES
+from fwadvise.advisor.reasoning.engine import Recommendation
+from fwadvise.advisor.reasoning.scoring import Aged
 
 if TYPE_CHECKING:
-    from advisor.evidence import EvidenceFile
+    pass
 
 VERDICT_NAMES = {**NAMES, "either": "Either"}
 
@@ -75,7 +76,7 @@ def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
 def install_advice(rec: Recommendation, kb: KnowledgeBase) -> list[dict[str, Any]]:
     """The install command for the recommended framework (both when either) on the project's
     hardware: knowledge/install.yaml, read only here, when a recommendation is rendered."""
-    from advisor.install import advice
+    from fwadvise.advisor.install.advice import advice
 
     return advice(rec, kb)
 
@@ -112,7 +113,7 @@ def _evidence(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any] | None:
                         "rule": reason.rule,
                     }
                 )
-    from advisor.evidence import check_claims, machines, results
+    from fwadvise.advisor.reasoning.evidence import check_claims, machines, results
 
     # The first file is the machine the advice is for (its facts drove the rules); the
     # others are shown for comparison, each with its own figures and label.
@@ -138,7 +139,7 @@ def claim_check_lines(rec: Recommendation, kb: KnowledgeBase) -> list[tuple[str,
     evidence file: (`Measured on LABEL (DATE), ...:`, one line per claim)."""
     if not rec.evidence_files:
         return []
-    from advisor.evidence import check_claims
+    from fwadvise.advisor.reasoning.evidence import check_claims
 
     groups: dict[tuple[str, str], list[str]] = {}
     for c in check_claims(kb, dict(rec.measured)):
@@ -219,17 +220,3 @@ def changed_lines(rec: Recommendation) -> list[str]:
                     f"since {a.since}: {a.text} ({a.source})"
                 )
     return lines
-
-
-def to_markdown(
-    rec: Recommendation,
-    kb: KnowledgeBase,
-    *,
-    evidence: Sequence[EvidenceFile] = (),
-    project: dict[str, Any] | None = None,
-) -> str:
-    """The full report as Markdown (advisor/report_markdown.py), from the same data as the JSON.
-    `evidence`: the files behind rec, for the machine and the intervals."""
-    from advisor import report_data, report_markdown
-
-    return report_markdown.render(report_data.build(rec, kb, project=project, evidence=evidence))

@@ -1,4 +1,4 @@
-"""The rules engine: answers (and measured facts) in, scored and explained verdict out.
+"""Scoring: the points each criterion and rule gives, their sums and the verdict they make.
 
 Scoring, in one paragraph (the README says the same for users): each criterion rates both
 frameworks 1-5 from the documents' claims; the answers set its weight. A criterion whose
@@ -14,11 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from advisor.conditions import _NO_FACTS, Facts
-from advisor.kb import KnowledgeBase
-from advisor.schema import FRAMEWORKS, Criterion, Rule, WeightRule
-
-NAMES = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.schema import FRAMEWORKS, NAMES, Criterion, Rule, WeightRule
+from fwadvise.advisor.reasoning.conditions import Facts
 
 
 class Aged(NamedTuple):
@@ -40,16 +38,6 @@ class Reason(NamedTuple):
     claims: tuple[str, ...]
     sources: tuple[str, ...]
     aged: tuple[Aged, ...] = ()
-
-
-class Retired(NamedTuple):
-    """Advice the documents gave for these answers that no longer holds on the as-of date."""
-
-    rule: str
-    favors: str
-    because: str
-    until: dt.date
-    aged: tuple[Aged, ...]
 
 
 class CriterionScore(NamedTuple):
@@ -75,24 +63,6 @@ class Change(NamedTuple):
     answers: dict[str, Any]
     verdict: str
     confidence: float
-
-
-class Recommendation(NamedTuple):
-    verdict: str
-    confidence: float
-    scores: dict[str, float]
-    answers: dict[str, Any]
-    reasons: tuple[Reason, ...]
-    criteria: tuple[CriterionScore, ...]
-    what_would_change: tuple[Change, ...]
-    as_of: dt.date
-    either_band: float
-    measured: Mapping[str, Any] = _NO_FACTS
-    documents_date: dt.date | None = None
-    documents_verdict: str | None = None  # the verdict as of the documents, where it differs
-    retired: tuple[Retired, ...] = ()
-    warnings: tuple[str, ...] = ()
-    evidence_files: tuple[dict[str, str], ...] = ()  # path, label, created of each file used
 
 
 def active(item: Criterion | Rule, facts: Facts) -> bool:
@@ -252,65 +222,3 @@ def _rule_reason(kb: KnowledgeBase, rule: Rule, facts: Facts) -> Reason:
 
 def _other(framework: str) -> str:
     return "tensorflow" if framework == "pytorch" else "pytorch"
-
-
-def recommend(
-    kb: KnowledgeBase,
-    answers: Mapping[str, Any],
-    *,
-    measured: Mapping[str, Any] | None = None,
-    as_of: dt.date | None = None,
-    evidence_files: tuple[dict[str, str], ...] = (),
-) -> Recommendation:
-    """Score the answers as the knowledge stood on `as_of` (default today), say what would
-    change the verdict, and where today's advice differs from the documents' own."""
-    from advisor.sensitivity import what_would_change  # the one place that re-scores
-
-    as_of = as_of or dt.date.today()
-    facts = Facts(dict(answers), dict(measured or {}), as_of)
-    scored = score(kb, facts)
-    documents = decide(totals(kb, facts._replace(documents_only=True)), kb.settings.either_band)[0]
-    documents_verdict = documents if documents != scored.verdict else None
-    return Recommendation(
-        verdict=scored.verdict,
-        confidence=scored.confidence,
-        scores=scored.scores,
-        answers=dict(answers),
-        reasons=scored.reasons,
-        criteria=scored.criteria,
-        what_would_change=tuple(what_would_change(kb, facts, scored.verdict)),
-        as_of=as_of,
-        either_band=kb.settings.either_band,
-        measured=facts.measured,
-        documents_date=kb.documents_date,
-        documents_verdict=documents_verdict,
-        retired=retired_rules(kb, facts),
-        warnings=tuple(w for w in (staleness(kb, dt.date.today()),) if w),
-        evidence_files=evidence_files,
-    )
-
-
-STALE_AFTER_DAYS = 365
-
-
-def staleness(kb: KnowledgeBase, today: dt.date) -> str | None:
-    """A warning when the knowledge was last checked against public sources over a year ago."""
-    newest = kb.newest_check
-    if newest is None:
-        return "no claim in the knowledge base has been checked against current sources"
-    if (today - newest).days > STALE_AFTER_DAYS:
-        return (
-            f"the knowledge was last checked on {newest.isoformat()}, more than 12 months ago: "
-            "the advice may be out of date"
-        )
-    return None
-
-
-def retired_rules(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:
-    """Rules that fire for these answers but had been retired by the as-of date."""
-    on = facts.as_of or dt.date.today()
-    return tuple(
-        Retired(r.id, r.favors, r.because.strip(), r.valid_until, aged(kb, r.claims, on))
-        for r in kb.rules
-        if r.valid_until and r.valid_until <= on and r.when.holds(facts)
-    )

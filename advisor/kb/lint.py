@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from advisor.answers import check_value, complete
-from advisor.conditions import Condition, Facts, Test
-from advisor.errors import KnowledgeError, UserError
-from advisor.kb import KnowledgeBase
+from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.inputs.answers import check_value, complete
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.reasoning.conditions import Condition, Facts, Test
 
 MAX_COMBINATIONS = 200_000
 
@@ -334,7 +334,7 @@ def find_sources_dir(start: Path | None = None) -> Path | None:
     if env:
         return Path(env)
     here = (start or Path.cwd()).resolve()
-    for base in (here, *here.parents, Path(__file__).resolve().parents[1]):
+    for base in (here, *here.parents, Path(__file__).resolve().parents[2]):  # the checkout
         for candidate in (base / "shared" / "sources", base.parent / "shared" / "sources"):
             if (candidate / "README.md").is_file():
                 return candidate
@@ -344,7 +344,8 @@ def find_sources_dir(start: Path | None = None) -> Path | None:
 def companion_problems(kb: KnowledgeBase) -> list[str]:
     """install.yaml and scan.yaml, which their own modules load and check (each with its own
     schema): any problem, as the message that names its file and line."""
-    from advisor import install, scan
+    from fwadvise.advisor.install import advice as install
+    from fwadvise.advisor.scan import repository as scan
 
     checks = (
         lambda: install.load(kb.directory),

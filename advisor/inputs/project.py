@@ -18,14 +18,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from advisor.answers import Answers, AnswersError, profile_answers, resolve, validate
-from advisor.errors import UserError
-from advisor.kb import KnowledgeBase
-from advisor.yamlio import YamlDoc, load_file
+from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.inputs.answers import (
+    Answers,
+    AnswersError,
+    profile_answers,
+    resolve,
+    validate,
+)
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.yamlio import YamlDoc, load_file
 
 if TYPE_CHECKING:
-    from advisor.engine import Recommendation
-    from advisor.evidence import EvidenceFile
+    pass
 
 WHAT = "project file"
 
@@ -142,22 +147,3 @@ def _evidence_path(doc: YamlDoc, project: Path, index: int, given: str) -> Path:
             where=doc.where(("evidence", index)),
         )
     return path
-
-
-def advise(
-    kb: KnowledgeBase, project: Project, as_of: dt.date | None = None
-) -> tuple[Recommendation, list[EvidenceFile]]:
-    """The recommendation for a project, with its evidence files (validated on load).
-    `as_of` (the command line's) wins over the project file's."""
-    from advisor import evidence
-    from advisor.engine import recommend
-
-    on = as_of or project.as_of
-    files = evidence.load(list(project.evidence))
-    if not files:
-        return recommend(kb, project.answers, as_of=on), files
-    described = tuple({"path": f.path, "label": f.label, "created": f.created} for f in files)
-    rec = recommend(
-        kb, project.answers, as_of=on, measured=evidence.facts(files), evidence_files=described
-    )
-    return rec, files

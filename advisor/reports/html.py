@@ -14,16 +14,16 @@ from html import escape
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from advisor import charts
-from advisor.answers import show_value
-from advisor.report import VERDICT_NAMES as NAMES
-from advisor.report_data import measured_on
-from advisor.report_markdown import machine_line
+from fwadvise.advisor.inputs.answers import show_value
+from fwadvise.advisor.reports import charts
+from fwadvise.advisor.reports.data import measured_on
+from fwadvise.advisor.reports.markdown import machine_line
+from fwadvise.advisor.reports.summary import VERDICT_NAMES as NAMES
 
 if TYPE_CHECKING:
-    from advisor.engine import Recommendation
-    from advisor.evidence import EvidenceFile
-    from advisor.kb import KnowledgeBase
+    from fwadvise.advisor.kb.loader import KnowledgeBase
+    from fwadvise.advisor.reasoning.engine import Recommendation
+    from fwadvise.advisor.reasoning.evidence import EvidenceFile
 
 
 CSS = """
@@ -134,7 +134,7 @@ def to_html(
     project: dict[str, Any] | None = None,
 ) -> str:
     """The full report as HTML. `evidence`: the files behind rec (machine and intervals)."""
-    from advisor.report_data import build
+    from fwadvise.advisor.reports.data import build
 
     return render(build(rec, kb, project=project, evidence=evidence))
 

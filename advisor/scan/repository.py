@@ -24,14 +24,20 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from advisor.answers import ANSWERS_MARK, check_value, complete, show_value, unknown_id
-from advisor.conditions import Facts
-from advisor.errors import KnowledgeError, UserError
-from advisor.kb import KnowledgeBase, validate
-from advisor.scan_manifests import manifest_deps, normalise
-from advisor.schema import Question
-from advisor.yamlio import YamlDoc, load_file
-from knowledge import KNOWLEDGE_DIR
+from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.inputs.answers import (
+    ANSWERS_MARK,
+    check_value,
+    complete,
+    show_value,
+    unknown_id,
+)
+from fwadvise.advisor.kb.loader import KnowledgeBase, validate
+from fwadvise.advisor.kb.schema import Question
+from fwadvise.advisor.kb.yamlio import YamlDoc, load_file
+from fwadvise.advisor.reasoning.conditions import Facts
+from fwadvise.advisor.scan.manifests import manifest_deps, normalise
+from fwadvise.knowledge import KNOWLEDGE_DIR
 
 SCAN_FILE = KNOWLEDGE_DIR / "scan.yaml"
 # the first line of every draft this module writes: `--save` may overwrite such a file
@@ -647,7 +653,7 @@ def scan(
     """Read the repository at `path` (never importing or running it) and infer what it can."""
     root = _check_root(Path(path))
     if kb is None:
-        from advisor import kb as kb_mod
+        from fwadvise.advisor.kb import loader as kb_mod
 
         kb = kb_mod.load()
     config = config or load_config(kb)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from advisor.kb import KnowledgeBase
+from fwadvise.advisor.kb.loader import KnowledgeBase
 
 
 def claim_records(kb: KnowledgeBase) -> list[dict[str, Any]]:

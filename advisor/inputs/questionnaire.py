@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.answers import Answers, complete, parse_text
-from advisor.conditions import Facts
-from advisor.kb import KnowledgeBase
-from advisor.schema import Question
+from fwadvise.advisor.inputs.answers import Answers, complete, parse_text
+from fwadvise.advisor.kb.loader import KnowledgeBase
+from fwadvise.advisor.kb.schema import Question
+from fwadvise.advisor.reasoning.conditions import Facts
 
 
 class Questionnaire:

@@ -1,0 +1,1 @@
+"""What the user gives: answers files and profiles, project files, the questionnaire logic."""

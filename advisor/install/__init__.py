@@ -1,0 +1,1 @@
+"""Install advice: the command for each framework on this platform (knowledge/install.yaml)."""

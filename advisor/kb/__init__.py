@@ -1,0 +1,1 @@
+"""Reading and checking the knowledge base: YAML in, validated models out, with lint."""

@@ -1,0 +1,1 @@
+"""Reasoning: the condition language, scoring, what would change the answer, measured facts."""

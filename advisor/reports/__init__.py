@@ -1,0 +1,1 @@
+"""Rendering a recommendation: JSON dict, report data, Markdown, HTML, charts."""

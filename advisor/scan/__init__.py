@@ -1,0 +1,1 @@
+"""Reading a repository to draft answers (knowledge/scan.yaml holds the signatures)."""
