@@ -136,7 +136,8 @@ def gather_evidence(
     paths: Iterable[str | PathLike[str]] = (), *, probe: bool = False, progress: Any = None
 ) -> tuple[list[EvidenceFile], list[str]]:
     """This machine's evidence first (probe=True), then the files; and notes for the person."""
-    files, notes = [], []
+    files: list[EvidenceFile] = []
+    notes: list[str] = []
     if probe:
         file, notes = this_machine(progress)
         files.append(file)

@@ -166,7 +166,9 @@ def detect_nvidia(nvml: Any = None) -> tuple[list[dict[str, Any]], str | None]:
     if nvml is None:
         if importlib.util.find_spec("pynvml") is None:
             return [], "nvidia-ml-py not installed"
-        import pynvml as nvml  # optional dependency, imported only when present
+        import pynvml  # optional dependency, imported only when present
+
+        nvml = pynvml
     try:
         nvml.nvmlInit()
     except Exception as exc:  # NVMLError_LibraryNotFound, DriverNotLoaded, ...

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fwadvise.probes import suite as suite_mod
 from fwadvise.probes.compare import compare
@@ -36,7 +36,8 @@ POLL_S = 0.05
 
 
 class Progress:
-    """Callbacks the runner makes as work proceeds; subclass and override what you show."""
+    """Callbacks the runner makes as work proceeds; subclass and override what you show (or
+    pass any object with these three methods: cli/probe_cmd.py's progress bar is one)."""
 
     def plan(self, total: int, estimate_s: float) -> None:
         """Before anything runs: how many rows, and a rough estimate of the seconds."""
@@ -46,6 +47,12 @@ class Progress:
 
     def row(self, row: dict[str, Any]) -> None:
         """A row is final (measured or failed)."""
+
+
+class ProgressLike(Protocol):
+    def plan(self, total: int, estimate_s: float) -> None: ...
+    def starting(self, framework: str, what: str) -> None: ...
+    def row(self, row: dict[str, Any]) -> None: ...
 
 
 class ProbeInterrupted(KeyboardInterrupt):
@@ -139,7 +146,7 @@ def run_worker(
     threads: int,
     timeout_s: float,
     workloads: Iterable[str] | None = None,
-    progress: Progress | None = None,
+    progress: ProgressLike | None = None,
     outcome: WorkerOutcome | None = None,
 ) -> WorkerOutcome:
     """Run one framework's worker to the end, its timeout, or Ctrl-C (re-raised after cleanup).
@@ -196,7 +203,7 @@ def _explain(code: int | None, malformed: list[str], log: Path) -> str:
     return f"{reason}: {tail}" if tail else reason
 
 
-def _take(messages: list[dict[str, Any]], outcome: WorkerOutcome, progress: Progress) -> None:
+def _take(messages: list[dict[str, Any]], outcome: WorkerOutcome, progress: ProgressLike) -> None:
     for message in messages:
         kind = message["type"]
         if kind == "hello":
@@ -313,7 +320,7 @@ def run_probes(
     threads: int | None = None,
     label: str | None = None,
     rounds: int | None = None,
-    progress: Progress | None = None,
+    progress: ProgressLike | None = None,
 ) -> dict[str, Any]:
     """Measure, and return the evidence document (DESIGN.md's format plus comparisons).
 
@@ -376,7 +383,7 @@ def _collect(
     outcome: WorkerOutcome,
     tasks: list[suite_mod.Task],
     device: str,
-    progress: Progress,
+    progress: ProgressLike,
 ) -> None:
     entry = framework_entry(outcome)
     known = evidence["frameworks"].get(outcome.framework)

@@ -1,4 +1,4 @@
-"""One framework's benchmark worker: `python -m fwadvise.probes.worker --framework pytorch|tensorflow`.
+"""One framework's benchmark worker: `python -m fwadvise.probes.worker --framework NAME`.
 
 The parent (probes/runner.py) starts one fresh worker per framework, so torch and tensorflow never
 share a process (they would fight over threads, allocators and oneDNN state). The worker imports

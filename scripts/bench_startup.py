@@ -1,10 +1,10 @@
-"""Start-up figures for `fwadvise --profile researcher` (issue 2, part 9). Prints, never asserts.
+"""Start-up figures for `fwadvise --profile researcher` (issues 2 and 9). Prints, never asserts.
 
 Compares, in one run and interleaved (the machine is shared and noisy), the wall time of
   base:  python importing the base dependencies as fwadvise uses them: typer, rich.console,
          pydantic.BaseModel and yaml (a bare `import pydantic` or `import rich` loads almost
          nothing, so the plain package imports are printed too, for reference)
-  cmd:   python -m cli --profile researcher  (text to a pipe, and --format json)
+  cmd:   python -m fwadvise --profile researcher  (text to a pipe, and --format json)
 and prints the medians and the ratio cmd/base (target: <= 1.5). It also runs the command under
 `python -X importtime` and says whether torch or tensorflow was imported (target: neither).
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from fwadvise.advisor.reasoning.conditions import ConditionError, Facts, parse_condition
+from fwadvise.advisor.kb.conditions import ConditionError, Facts, parse_condition
 
 FACTS = Facts(
     answers={"role": "researcher", "use_cases": ["nlp", "reinforcement_learning"], "sota": True},

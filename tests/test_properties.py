@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fwadvise.advisor.inputs.answers import complete
+from fwadvise.advisor.kb.conditions import Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.loader import load as load_kb
-from fwadvise.advisor.reasoning.conditions import Facts
 from fwadvise.advisor.reasoning.scoring import decide, score
 
 KB = load_kb()

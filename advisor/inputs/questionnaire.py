@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from fwadvise.advisor.inputs.answers import Answers, complete, parse_text
+from fwadvise.advisor.kb.conditions import Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.schema import Question
-from fwadvise.advisor.reasoning.conditions import Facts
 
 
 class Questionnaire:

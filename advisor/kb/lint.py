@@ -12,15 +12,16 @@ import datetime as dt
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fwadvise.advisor.errors import KnowledgeError, UserError
 from fwadvise.advisor.inputs.answers import check_value, complete
+from fwadvise.advisor.kb.conditions import Condition, Facts, Test
 from fwadvise.advisor.kb.loader import KnowledgeBase
-from fwadvise.advisor.reasoning.conditions import Condition, Facts, Test
+from fwadvise.advisor.kb.schema import Criterion, Rule
 
 MAX_COMBINATIONS = 200_000
 
@@ -73,22 +74,23 @@ def lint(kb: KnowledgeBase, sources_dir: Path | None = None) -> list[Problem]:
 
 
 def _unique_ids(kb: KnowledgeBase) -> Iterator[Problem]:
-    for file, key, items in (
+    files: tuple[tuple[str, str, Sequence[Any]], ...] = (
         ("sources.yaml", "sources", kb.sources),
         ("claims.yaml", "claims", kb.claims),
         ("questions.yaml", "questions", kb.questions),
         ("criteria.yaml", "criteria", kb.criteria),
         ("rules.yaml", "rules", kb.rules),
         ("profiles.yaml", "profiles", kb.profiles),
-    ):
+    )
+    for file, key, items in files:
         counts = Counter(item.id for item in items)
         for i, item in enumerate(items):
             if counts[item.id] > 1:
                 yield Problem(kb.where(file, key, i), f"duplicate id {item.id!r}")
     for i, q in enumerate(kb.questions):
-        counts = Counter(o.value for o in q.options)
+        values = Counter(o.value for o in q.options)
         for j, o in enumerate(q.options):
-            if counts[o.value] > 1:
+            if values[o.value] > 1:
                 yield Problem(
                     kb.where("questions.yaml", "questions", i, "options", j),
                     f"duplicate option {o.value!r}",
@@ -118,8 +120,8 @@ def _references(kb: KnowledgeBase) -> Iterator[Problem]:
             check_value(q, q.default)
         except ValueError as exc:
             yield Problem(kb.where("questions.yaml", "questions", i, "default"), f"default {exc}")
-    for i, c in enumerate(kb.criteria):
-        yield from claims("criteria.yaml", ("criteria", i, "claims"), c.claims)
+    for i, criterion in enumerate(kb.criteria):
+        yield from claims("criteria.yaml", ("criteria", i, "claims"), criterion.claims)
     for i, r in enumerate(kb.rules):
         yield from claims("rules.yaml", ("rules", i, "claims"), r.claims)
     for i, p in enumerate(kb.profiles):
@@ -149,10 +151,11 @@ def _dates(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(
                 where, f"{claim.id} has no `checked` date: check it against current sources"
             )
-    for file, key, items in (
+    dated: tuple[tuple[str, str, Sequence[Criterion | Rule]], ...] = (
         ("criteria.yaml", "criteria", kb.criteria),
         ("rules.yaml", "rules", kb.rules),
-    ):
+    )
+    for file, key, items in dated:
         for i, item in enumerate(items):
             if item.valid_from and item.valid_until and item.valid_until <= item.valid_from:
                 yield Problem(
@@ -245,17 +248,17 @@ def satisfiable(kb: KnowledgeBase, condition: Condition, defaults: dict[str, Any
         named.extend(v for v in _candidates(kb, test) if v not in named)
     keys = list(domains)
     total = 1
-    for key in keys:
-        total *= max(1, len(domains[key]))
+    for asked in keys:
+        total *= max(1, len(domains[asked]))
     if total > MAX_COMBINATIONS:
         return True  # too many to search: assume it can, rather than report a false problem
     for combo in itertools.product(*(domains[k] for k in keys)):
-        answers, measured, as_of = dict(defaults), {}, None
-        for (subject, key), value in zip(keys, combo, strict=True):
+        answers, measured, as_of = dict(defaults), dict[str, Any](), None
+        for (subject, name), value in zip(keys, combo, strict=True):
             if subject == "answer":
-                answers[key] = value
+                answers[name] = value
             elif subject == "measured" and value is not _ABSENT:
-                measured[key] = value
+                measured[name] = value
             elif subject == "date":
                 as_of = value
         if condition.holds(Facts(answers, measured, as_of)):
@@ -269,10 +272,10 @@ _ABSENT = object()
 def _candidates(kb: KnowledgeBase, test: Test) -> list[Any]:
     if test.subject == "answer" and test.key in kb.question:
         q = kb.question[test.key]
-        values = [o.value for o in q.options]
+        options = [o.value for o in q.options]
         if q.kind != "many":
-            return values
-        named = [v for v in test.values() if v in values] or values[:1]
+            return options
+        named = [v for v in test.values() if v in options] or options[:1]
         subsets = itertools.chain.from_iterable(
             itertools.combinations(named, n) for n in range(len(named) + 1)
         )

@@ -86,7 +86,7 @@ def load(directory: Path | None = None, *, snapshot: bool = True) -> KnowledgeBa
     directory = directory or (Path(env) if env else KNOWLEDGE_DIR)
     texts = {name: _read(directory, name) for name in schema.KB_FILES}
     key = snapshots.key(texts) if snapshot else None
-    parts = snapshots.read(key) if key else None
+    parts: dict[str, Any] | None = snapshots.read(key) if key else None
     docs: dict[str, YamlDoc] = {}
     if parts is None:
         parts = {}

@@ -14,7 +14,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from fwadvise.advisor.reasoning.conditions import (
+from fwadvise.advisor.kb.conditions import (
     CONDITION_JSON_SCHEMA,
     ConditionError,
     parse_condition,

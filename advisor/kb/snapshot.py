@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from fwadvise.advisor.kb import schema
-from fwadvise.advisor.reasoning.conditions import parse_condition
+from fwadvise.advisor.kb.conditions import parse_condition
 
 _SCHEMA_SOURCE = Path(schema.__file__)
 

@@ -1,1 +1,1 @@
-"""Reasoning: the condition language, scoring, what would change the answer, measured facts."""
+"""Reasoning: scoring, what would change the answer, and the facts measured evidence gives."""

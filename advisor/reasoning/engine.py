@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from fwadvise.advisor.kb.conditions import _NO_FACTS, Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase
-from fwadvise.advisor.reasoning.conditions import _NO_FACTS, Facts
 from fwadvise.advisor.reasoning.scoring import (
     Aged,
     Change,

@@ -64,7 +64,7 @@ def facts(files: list[EvidenceFile]) -> dict[str, Any]:
     """The first file's facts (they drive the rules) and `machines`: every file's, labelled."""
     if not files:
         return {}
-    machines = [
+    machines: list[dict[str, Any]] = [
         {"path": f.path, "label": f.label, "created": f.created, "facts": file_facts(f)}
         for f in files
     ]

@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from fwadvise.advisor.kb.conditions import Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.schema import FRAMEWORKS, NAMES, Criterion, Rule, WeightRule
-from fwadvise.advisor.reasoning.conditions import Facts
 
 
 class Aged(NamedTuple):
@@ -117,7 +117,8 @@ def totals(kb: KnowledgeBase, facts: Facts, items: InForce | None = None) -> dic
     """The two scores alone, without building reasons: for re-scoring many answer sets
     (pass `items` from in_force() when the date does not change between calls)."""
     criteria, rules = items or in_force(kb, facts)
-    return add_up([contribution(item, facts) for item in (*criteria, *rules)])
+    both: list[Criterion | Rule] = [*criteria, *rules]
+    return add_up([contribution(item, facts) for item in both])
 
 
 Contribution = tuple[str, float] | None  # (the framework it favours, points), or nothing

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import Any
 
+from fwadvise.advisor.kb.conditions import Condition, Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.schema import Criterion, Rule
-from fwadvise.advisor.reasoning.conditions import Condition, Facts
 from fwadvise.advisor.reasoning.scoring import (
     Change,
     InForce,
@@ -118,7 +118,7 @@ class _Rescorer:
 
     def __init__(self, facts: Facts, items: InForce) -> None:
         self.facts = facts
-        self.items = [*items[0], *items[1]]
+        self.items: list[Criterion | Rule] = [*items[0], *items[1]]
         self.base = [contribution(item, facts) for item in self.items]
         self.asking: dict[str, list[int]] = {}
         for index, item in enumerate(self.items):
@@ -144,8 +144,9 @@ def _asks(condition: Condition) -> list[str]:
 
 def _linked(items: InForce) -> set[frozenset[str]]:
     """Pairs of questions that some condition names together (their effects need not add up)."""
-    linked = set()
-    for item in (*items[0], *items[1]):
+    linked: set[frozenset[str]] = set()
+    both: list[Criterion | Rule] = [*items[0], *items[1]]
+    for item in both:
         for condition in _conditions(item):
             linked.update(frozenset(p) for p in combinations(_asks(condition), 2))
     return linked

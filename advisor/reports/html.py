@@ -369,7 +369,8 @@ def _aged(data: dict[str, Any]) -> str:
     lines = data["changed"]
     if not lines:
         return ""
-    items, current = [], []
+    items: list[list[str]] = []
+    current: list[str] = []
     for line in lines:  # "  Since ..." lines belong to the line before them
         if line.startswith("  ") and current:
             current.append(line.strip())

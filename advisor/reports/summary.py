@@ -141,7 +141,7 @@ def claim_check_lines(rec: Recommendation, kb: KnowledgeBase) -> list[tuple[str,
         return []
     from fwadvise.advisor.reasoning.evidence import check_claims
 
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[str, str, str], list[str]] = {}  # (machine, created, file)
     for c in check_claims(kb, dict(rec.measured)):
         metric = " memory" if c["metric"] == "memory" else ""
         figures = f": {c['figures']}" if c["figures"] else ""

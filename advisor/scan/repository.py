@@ -32,10 +32,10 @@ from fwadvise.advisor.inputs.answers import (
     show_value,
     unknown_id,
 )
+from fwadvise.advisor.kb.conditions import Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase, validate
 from fwadvise.advisor.kb.schema import Question
 from fwadvise.advisor.kb.yamlio import YamlDoc, load_file
-from fwadvise.advisor.reasoning.conditions import Facts
 from fwadvise.advisor.scan.manifests import manifest_deps, normalise
 from fwadvise.knowledge import KNOWLEDGE_DIR
 
@@ -615,9 +615,9 @@ def _infer(
         options = table.get(question.id)
         if not options:
             continue
-        default = "union" if question.kind == "many" else "dominant"
         rule = config.resolve.get(question.id) or Resolve(
-            policy=default, dominance=config.default_dominance
+            policy="union" if question.kind == "many" else "dominant",
+            dominance=config.default_dominance,
         )
         value, backing, note = _resolve(question, rule, options)
         if value is None:
