@@ -9,22 +9,15 @@ printable (@media print).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 from string import Template
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fwadvise.advisor.inputs.answers import show_value
 from fwadvise.advisor.reports import charts
 from fwadvise.advisor.reports.data import measured_on
 from fwadvise.advisor.reports.markdown import machine_line
 from fwadvise.advisor.reports.summary import VERDICT_NAMES as NAMES
-
-if TYPE_CHECKING:
-    from fwadvise.advisor.kb.loader import KnowledgeBase
-    from fwadvise.advisor.reasoning.engine import Recommendation
-    from fwadvise.advisor.reasoning.evidence import EvidenceFile
-
 
 CSS = """
 :root { --pt: #c2410c; --tf: #1d4ed8; --either: #0f766e; --ink: #1f2328; --muted: #57606a;
@@ -124,19 +117,6 @@ SECTIONS = (
 
 def esc(value: Any) -> str:
     return escape(str(value), quote=True)
-
-
-def to_html(
-    rec: Recommendation,
-    kb: KnowledgeBase,
-    *,
-    evidence: Sequence[EvidenceFile] = (),
-    project: dict[str, Any] | None = None,
-) -> str:
-    """The full report as HTML. `evidence`: the files behind rec (machine and intervals)."""
-    from fwadvise.advisor.reports.data import build
-
-    return render(build(rec, kb, project=project, evidence=evidence))
 
 
 def render(data: dict[str, Any]) -> str:

@@ -4,30 +4,12 @@ HTML), so `recommend --format markdown` and `fwadvise report` say the same thing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fwadvise.advisor.inputs.answers import show_value
 from fwadvise.advisor.reports import charts
-from fwadvise.advisor.reports.data import build, measured_on
+from fwadvise.advisor.reports.data import measured_on
 from fwadvise.advisor.reports.summary import VERDICT_NAMES as NAMES
-
-if TYPE_CHECKING:
-    from fwadvise.advisor.kb.loader import KnowledgeBase
-    from fwadvise.advisor.reasoning.engine import Recommendation
-    from fwadvise.advisor.reasoning.evidence import EvidenceFile
-
-
-def to_markdown(
-    rec: Recommendation,
-    kb: KnowledgeBase,
-    *,
-    evidence: Sequence[EvidenceFile] = (),
-    project: dict[str, Any] | None = None,
-) -> str:
-    """The full report as Markdown, from the same data as the JSON.
-    `evidence`: the files behind rec, for the machine and the intervals."""
-    return render(build(rec, kb, project=project, evidence=evidence))
 
 
 def marker(data: dict[str, Any]) -> str:
