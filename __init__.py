@@ -9,9 +9,9 @@ As a library (advisor/api.py):
     print(advice.verdict, advice.confidence)
     print(fwadvise.to_markdown(advice))
 
-`advise`, `advise_project`, `gather_evidence`, `Advice`, the renderers `to_dict`, `to_json`,
-`to_markdown`, `to_html`, `to_text`, and `UserError` (raised for bad input) load on first use,
-so that `import fwadvise` stays cheap for the command line.
+`advise`, `advise_project`, `gather_evidence`, `scan_repository`, `Advice`, the renderers
+`to_dict`, `to_json`, `to_markdown`, `to_html`, `to_text`, and `UserError` (raised for bad
+input) load on first use, so that `import fwadvise` stays cheap for the command line.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ __all__ = [
     "advise_project",
     "gather_evidence",
     "report_data",
+    "scan_repository",
     "to_dict",
     "to_html",
     "to_json",
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         advise_project,
         gather_evidence,
         report_data,
+        scan_repository,
         to_dict,
         to_html,
         to_json,

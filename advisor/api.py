@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the engine is imported only when advice is asked for (start
     from fwadvise.advisor.kb.loader import KnowledgeBase
     from fwadvise.advisor.reasoning.engine import Recommendation
     from fwadvise.advisor.reasoning.evidence import EvidenceFile
+    from fwadvise.advisor.scan.repository import ScanResult
 
 AsOf = dt.date | str | None
 
@@ -159,6 +160,14 @@ def this_machine(progress: Any = None) -> tuple[EvidenceFile, list[str]]:
         notes += [hint(name, document) for name in frameworks]
     source = str(cached.path) if cached is not None else "this machine (just measured)"
     return from_document(document, source), notes
+
+
+def scan_repository(path: str | PathLike[str]) -> ScanResult:
+    """Draft answers read from a repository (never run): `.inferred`, with file:line evidence,
+    and `.not_inferred`, with why; `fwadvise scan` prints the same."""
+    from fwadvise.advisor.scan.repository import scan
+
+    return scan(Path(path))
 
 
 def to_dict(advice: Advice) -> dict[str, Any]:

@@ -126,7 +126,9 @@ try:
     bad = None
 except fwadvise.UserError as exc:
     bad = str(exc)
+scanned = fwadvise.scan_repository(".")
 print(json.dumps({
+    "scanned": sorted(item.id for item in scanned.inferred),
     "verdict": advice.verdict,
     "confidence": advice.confidence,
     "dict_verdict": data["verdict"],
@@ -144,7 +146,7 @@ print(json.dumps({
 
 def test_the_library_advises_without_the_command_line() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", LIBRARY_USE], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", LIBRARY_USE], capture_output=True, text=True, timeout=60, cwd=ROOT
     )
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
@@ -153,6 +155,7 @@ def test_the_library_advises_without_the_command_line() -> None:
     assert got["answers"]["use_cases"] == ["nlp"] and got["answers"]["role"] == "researcher"
     assert 0 < got["confidence"] <= 1
     assert got["json_is_dict"]
+    assert got["scanned"]  # this checkout is a Python project: something is inferred
     assert "PyTorch" in got["markdown"] and got["html"].lstrip().lower().startswith("<!doctype")
     assert all(len(line) <= 80 for line in got["text"].splitlines())
     assert "astronaut" in got["bad"] and "researcher" in got["bad"]  # names the valid values
