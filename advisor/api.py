@@ -81,7 +81,7 @@ def advise(
     defaults. `evidence`: evidence files (fwadvise probe -o); `probe=True` adds this machine's
     measurements (cached, else measured now; `progress` receives the probes' progress)."""
     from fwadvise.advisor.inputs.answers import resolve
-    from fwadvise.advisor.kb.loader import load
+    from fwadvise.advisor.kb.checked import load
 
     on = parse_date(as_of)
     kb = kb or load()
@@ -100,7 +100,7 @@ def advise_project(project_file: str | PathLike[str], *, as_of: AsOf = None) -> 
     """Advice for a project file (DESIGN.md): its profile, answers and evidence files.
     `as_of` wins over the project file's own."""
     from fwadvise.advisor.inputs import project as project_mod
-    from fwadvise.advisor.kb.loader import load
+    from fwadvise.advisor.kb.checked import load
 
     kb = load()
     spec = project_mod.load(kb, Path(project_file))

@@ -112,7 +112,7 @@ def _version(shown: bool) -> None:
     if not shown:
         return
     from fwadvise import __version__
-    from fwadvise.advisor.kb.loader import load
+    from fwadvise.advisor.kb.checked import load
 
     date = load().settings.knowledge_date
     typer.echo(f"fwadvise {__version__} (knowledge base reviewed {date})")
@@ -238,7 +238,7 @@ def _ask(
             "give answers with --answers FILE or --profile NAME (see `fwadvise profiles`)"
         )
     from fwadvise.advisor.inputs.answers import resolve
-    from fwadvise.advisor.kb import loader as kb_mod
+    from fwadvise.advisor.kb import checked as kb_mod
     from fwadvise.cli import questionnaire
 
     on = parse_as_of(as_of)
@@ -333,7 +333,7 @@ app.command("probe")(probe)
 @app.command()
 def profiles(format_: ListFormatOpt = ListFormat.text) -> None:
     """The named profiles, one line each, with what they assume."""
-    from fwadvise.advisor.kb import loader as kb_mod
+    from fwadvise.advisor.kb import checked as kb_mod
 
     kb = kb_mod.load()
     if format_ is ListFormat.json:
@@ -353,7 +353,7 @@ def profiles(format_: ListFormatOpt = ListFormat.text) -> None:
 def questions(format_: ListFormatOpt = ListFormat.text) -> None:
     """Every question id, its values, default, and why it matters."""
     from fwadvise.advisor.inputs.answers import describe_values
-    from fwadvise.advisor.kb import loader as kb_mod
+    from fwadvise.advisor.kb import checked as kb_mod
 
     kb = kb_mod.load()
     if format_ is ListFormat.json:
@@ -444,7 +444,7 @@ def kb_claims(
     ] = ClaimsFormat.text,
 ) -> None:
     """Every claim of the knowledge base: its source and date, and what has changed since."""
-    from fwadvise.advisor.kb import loader as kb_mod
+    from fwadvise.advisor.kb import checked as kb_mod
     from fwadvise.advisor.kb.claims import claim_records, claims_text
 
     kb = kb_mod.load()
@@ -456,9 +456,13 @@ def kb_claims(
 
 
 def main() -> None:
-    """Console entry point: user errors become one message and exit status 2."""
+    """Console entry point: user errors become one message and exit status 2; SIGTERM and
+    SIGHUP clean up as Ctrl-C does (workers stopped, temporary files removed)."""
+    from fwadvise.advisor.files import terminate_as_interrupt
+
     try:
-        app()
+        with terminate_as_interrupt():
+            app()
     except UserError as exc:
         sys.stderr.write(f"fwadvise: error: {exc}\n")
         sys.exit(2)

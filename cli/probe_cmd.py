@@ -43,6 +43,8 @@ def check_timeout(timeout: float | None) -> float | None:
 
 
 def age_text(seconds: float) -> str:
+    """`3 days`, `5 h`, `12 min`, `40 s`; never `0 hours`."""
+    seconds = max(seconds, 0.0)
     for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             value = seconds / size
@@ -169,16 +171,23 @@ def _measure(console: "Console", **options: Any) -> dict[str, Any]:
 
 
 def _save(console: "Console", evidence: dict[str, Any], output: Path | None) -> None:
-    from fwadvise.probes.cache import save_cached
+    """The file asked for first; the cache is a convenience (an unwritable one is only said)."""
+    from fwadvise.probes.cache import cache_dir, save_cached
 
+    if output is not None:
+        _write_output(console, evidence, output)
     cached = save_cached(evidence)
     if cached is not None:
         console.print(f"Evidence cached: {cached}")
-    if output is not None:
-        _write_output(console, evidence, output)
+    elif not evidence.get("interrupted"):
+        console.print(f"[yellow]note:[/] not cached: cannot write {_escape(str(cache_dir()))}")
 
 
 def _show(console: "Console", evidence: dict[str, Any]) -> None:
+    frameworks = evidence.get("frameworks") or {}
+    if frameworks and not any(info.get("available") for info in frameworks.values()):
+        _nothing_ran(console, evidence)
+        return
     console.print(results_table(evidence))
     hw = evidence.get("hardware") or {}
     cpu = hw.get("cpu") or {}
@@ -197,6 +206,15 @@ def _show(console: "Console", evidence: dict[str, Any]) -> None:
                 _install_hint(console, name, evidence)
     for note in evidence.get("notes") or []:
         console.print(f"[yellow]note:[/] {_escape(note)}")
+
+
+def _nothing_ran(console: "Console", evidence: dict[str, Any]) -> None:
+    """Neither framework imports here: how to install them, first; no table of empty cells."""
+    console.print("Nothing was measured: neither framework can run here.")
+    for name, info in (evidence.get("frameworks") or {}).items():
+        console.print(f"[red]{name}: {_escape(str(info.get('reason')))}[/]")
+        if info.get("available") is False:
+            _install_hint(console, name, evidence)
 
 
 def _install_hint(console: "Console", framework: str, evidence: dict[str, Any]) -> None:
@@ -234,16 +252,25 @@ def probe(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Measure again even if cached evidence fits.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Let -o replace a file that is not evidence.")
+    ] = False,
 ) -> None:
     """Measure PyTorch and TensorFlow on this machine and save the evidence for the advice."""
     from rich.console import Console
 
+    from fwadvise.advisor.files import check_replaceable
     from fwadvise.probes.cache import load_cached, reuse_problem
+    from fwadvise.probes.evidence import is_evidence
 
     names = parse_frameworks(frameworks)
     if device not in DEVICE_NAMES:
         raise _fail(f"--device {device!r}: valid: {', '.join(DEVICE_NAMES)}")
     timeout = check_timeout(timeout)
+    if output is not None:  # before measuring, as report -o and scan --save do
+        check_replaceable(
+            output, flag="--output", force=force, ours=is_evidence, kind="an evidence file"
+        )
     suite = "quick" if quick else "full"
     console = Console(highlight=False)
     cached = None if fresh else load_cached()
@@ -262,11 +289,8 @@ def probe(
 def _write_output(console: "Console", evidence: dict[str, Any], output: Path) -> None:
     from fwadvise.probes.evidence import write_evidence
 
-    try:
-        write_evidence(evidence, output)
-    except OSError as exc:
-        raise _fail(f"--output {output}: cannot write: {exc.strerror or exc}") from None
-    console.print(f"Evidence written: {output}")
+    write_evidence(evidence, output)  # an unwritable target: UserError, one message
+    console.print(f"Evidence written: {_escape(str(output))}")
 
 
 def _run(
@@ -287,12 +311,21 @@ def _run(
             console, suite=suite, frameworks=names, device=device, timeout_s=timeout
         )
     except ProbeInterrupted as stop:
-        partial = (
-            output or cache_dir() / f"evidence-{stop.evidence['fingerprint']}-interrupted.json"
-        )
+        partial = partial_path(output, cache_dir(), stop.evidence["fingerprint"])
         write_evidence(stop.evidence, partial)
-        sys.stderr.write(f"fwadvise: interrupted; what finished is saved in {partial}\n")
+        kept = f"; {output} is untouched" if output is not None and partial != output else ""
+        sys.stderr.write(f"fwadvise: interrupted; what finished is saved in {partial}{kept}\n")
         raise typer.Exit(130) from None
     _show(console, evidence)
     console.print(f"Took {time.monotonic() - started:.1f} s.")
     _save(console, evidence, output)
+
+
+def partial_path(output: Path | None, cache: Path, fingerprint: str) -> Path:
+    """Where an interrupted run's rows go: -o's file when it does not exist yet, else beside it
+    (an earlier complete file is never replaced by a partial one), else the cache folder."""
+    if output is None:
+        return cache / f"evidence-{fingerprint}-interrupted.json"
+    if not output.exists():
+        return output
+    return output.with_name(f"{output.stem}.interrupted{output.suffix or '.json'}")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from fwadvise.advisor.errors import UserError
-from fwadvise.advisor.files import write_atomic
-from fwadvise.advisor.inputs.answers import Answers, answers_yaml, is_answers_file, show_value
+from fwadvise.advisor.files import check_replaceable, write_atomic
+from fwadvise.advisor.inputs.answers import Answers, answers_yaml, has_answers_mark, show_value
 from fwadvise.advisor.inputs.questionnaire import Questionnaire, read_reply, valid_replies
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.schema import Question
@@ -61,13 +61,10 @@ def check_save_path(path: Path | None) -> None:
     written: the answers must not be lost at the end."""
     if path is None:
         return
-    if path.is_dir():
-        raise UserError(f"--save {path}: is a directory; give a file name, e.g. answers.yaml")
-    if path.exists() and not is_answers_file(path):
-        raise UserError(
-            f"--save {path}: the file exists and is not an answers file written by fwadvise; "
-            "give another name (fwadvise never overwrites a file it did not write)"
-        )
+    # no --force here: fwadvise never overwrites a file it did not write
+    check_replaceable(
+        path, flag="--save", force=False, ours=has_answers_mark, kind="an answers file"
+    )
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise UserError(f"--save {path}: no such directory {parent}")
@@ -222,8 +219,9 @@ def offer_probes(term: Terminal) -> bool:
         return False
     cached = load_cached()
     if cached is not None:
-        hours = cached.age_s / 3600
-        what = f"use this machine's measurements from {hours:.0f} hour(s) ago"
+        from fwadvise.cli.probe_cmd import age_text
+
+        what = f"use this machine's measurements from {age_text(cached.age_s)} ago"
     else:
         what = f"measure {' and '.join(installed)} on this machine first (about a minute)"
     reply = term.ask(f"\nBefore the advice, {what}? [y/N] ")

@@ -105,15 +105,12 @@ def choose_format(output: Path | None, given: ReportFormat | None) -> ReportForm
 def check_target(output: Path, *, force: bool) -> None:
     """Refuse to replace a file this tool did not write (unless --force): a report's name is
     easy to mistype onto something precious."""
-    from fwadvise.advisor.reports.data import is_report
+    from fwadvise.advisor.files import check_replaceable
+    from fwadvise.advisor.reports.data import has_report_marker
 
-    if output.is_dir():
-        raise UserError(f"-o {output}: is a directory; give a file name such as report.html")
-    if output.exists() and not force and not is_report(output):
-        raise UserError(
-            f"-o {output}: exists and is not a previous fwadvise report; "
-            "give another name, or --force to overwrite it"
-        )
+    check_replaceable(
+        output, flag="-o", force=force, ours=has_report_marker, kind="a previous fwadvise report"
+    )
 
 
 def render(fmt: ReportFormat, advice: "Advice") -> str:

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fwadvise.advisor.errors import UserError
-
 if TYPE_CHECKING:
     from fwadvise.advisor.scan.repository import ScanResult
 
@@ -65,16 +63,12 @@ def scan(
 
 def _check_target(save: Path, force: bool) -> None:
     """Refuse to replace anything but an earlier draft (unless --force); before the scan."""
-    from fwadvise.advisor.inputs.answers import is_answers_file
+    from fwadvise.advisor.files import check_replaceable
+    from fwadvise.advisor.inputs.answers import has_answers_mark
 
-    if save.is_dir():
-        raise UserError("--save needs a file name, this is a folder", where=str(save))
-    if save.exists() and not force and not is_answers_file(save):
-        raise UserError(
-            "exists and is not an answers file written by fwadvise; "
-            "choose another file or add --force to replace it",
-            where=str(save),
-        )
+    check_replaceable(
+        save, flag="--save", force=force, ours=has_answers_mark, kind="an answers draft"
+    )
 
 
 def summary_text(result: "ScanResult", save: Path | None) -> str:

@@ -11,18 +11,19 @@ framework versions are the ones it measured.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fwadvise.advisor.files import UserError, read_text
 from fwadvise.probes import suite as suite_mod
 from fwadvise.probes.detect import detect_hardware, fingerprint, framework_versions
-from fwadvise.probes.evidence import EvidenceError, load_evidence, write_evidence
+from fwadvise.probes.evidence import EvidenceError, decode, parse_evidence, write_evidence
 
 MAX_AGE_S = 30 * 24 * 3600.0
+FUTURE_SLACK_S = 300.0  # clocks disagree a little; evidence from the future is never fresh
 
 
 def cache_dir() -> Path:
@@ -46,10 +47,10 @@ def load_cached(machine: str | None = None) -> Cached | None:
     path = cache_path(machine)
     if not path.exists():
         return None
-    try:
-        model = load_evidence(path)
-        document = json.loads(path.read_text(encoding="utf-8"))  # as written, no defaults added
-    except (EvidenceError, OSError, ValueError):
+    try:  # one bounded read, validated; the document as written (no defaults added)
+        document = decode(read_text(path, what="cached evidence"), path)
+        model = parse_evidence(document, path)
+    except (EvidenceError, UserError):
         return None
     return Cached(path, document, model.age_s())
 
@@ -67,6 +68,8 @@ def reuse_problem(
     evidence = cached.evidence
     if evidence.get("interrupted"):
         return "the cached run was interrupted"
+    if cached.age_s < -FUTURE_SLACK_S:
+        return "dated in the future (a wrong clock, then or now)"
     if cached.age_s > max_age_s:
         return f"older than {max_age_s / 86400:g} days"
     if suite == "full" and evidence.get("suite") != "full":
@@ -87,10 +90,14 @@ def reuse_problem(
 
 
 def save_cached(evidence: dict[str, Any]) -> Path | None:
-    """Keep a complete run for next time (an interrupted one is not worth reusing)."""
+    """Keep a complete run for next time (an interrupted one is not worth reusing); None also
+    when the cache folder cannot be written (the next run measures again, nothing is lost)."""
     if evidence.get("interrupted"):
         return None
-    return write_evidence(evidence, cache_path(evidence.get("fingerprint")))
+    try:
+        return write_evidence(evidence, cache_path(evidence.get("fingerprint")))
+    except UserError:
+        return None
 
 
 def get_evidence(

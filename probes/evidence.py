@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from fwadvise.advisor.files import write_atomic
+from fwadvise.advisor.files import UserError, printable, read_text, shorten, write_atomic
 
 SCHEMA_VERSION = 1
 
@@ -25,27 +26,45 @@ class EvidenceError(ValueError):
     """An evidence file that cannot be used; the message names the file and what is wrong."""
 
     def __init__(self, path: str | Path, message: str) -> None:
-        self.path = str(path)
-        super().__init__(f"{path}: {message}")
+        self.path = printable(str(path))
+        super().__init__(f"{self.path}: {shorten(printable(message))}")
+
+
+MAX_ROWS = 2000  # a full suite on several devices has about 100; bounds every comparison
+MAX_DEPTH = 16  # the format nests 5 levels; more is not an evidence file
+MAX_SECONDS = 1e6  # no workload takes 11 days; keeps every ratio finite
+
+
+def _number(*, gt: float | None = None, ge: float | None = None, le: float | None = None) -> Any:
+    """An optional float within limits; finite (JSON's 1e999 is infinity) as every float here."""
+    return Field(default=None, gt=gt, ge=ge, le=le)
 
 
 class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
 
 class Row(_Open):
-    workload: str = Field(min_length=1)
+    workload: str = Field(min_length=1, max_length=100)
     framework: Literal["pytorch", "tensorflow"]
-    device: str = Field(min_length=1)
-    mode: str = Field(min_length=1)
+    device: str = Field(min_length=1, max_length=100)
+    mode: str = Field(min_length=1, max_length=100)
     params: dict[str, Any] = Field(default_factory=dict)
-    median_s: float | None = Field(default=None, gt=0)
-    iqr_s: float | None = Field(default=None, ge=0)
-    repeats: int | None = Field(default=None, ge=1)
-    throughput: float | None = Field(default=None, ge=0)
+    median_s: float | None = _number(gt=0, le=MAX_SECONDS)
+    iqr_s: float | None = _number(ge=0, le=MAX_SECONDS)
+    p90_s: float | None = _number(gt=0, le=MAX_SECONDS)
+    first_call_s: float | None = _number(ge=0, le=MAX_SECONDS)
+    repeats: int | None = Field(default=None, ge=1, le=10**9)
+    number: int | None = Field(default=None, ge=1, le=10**12)
+    throughput: float | None = _number(ge=0)
     unit: str | None = None
-    peak_memory_mb: float | None = Field(default=None, ge=0)
-    samples_s: list[float] | None = None
+    peak_memory_mb: float | None = _number(ge=0)
+    peak_rss_mb: float | None = _number(ge=0)
+    size_bytes: float | None = _number(ge=0)
+    samples_s: list[float] | None = Field(default=None, max_length=100_000)
+    reliable: bool | None = None
+    skipped: bool | None = None
+    runtime: str | None = None
     error: str | None = None
 
     @model_validator(mode="after")
@@ -55,6 +74,10 @@ class Row(_Open):
                 raise ValueError("a failed row (with `error`) must not carry a timing (median_s)")
         elif self.median_s is None or self.repeats is None:
             raise ValueError("a row without `error` needs median_s and repeats")
+        if self.samples_s and not all(0 < s <= MAX_SECONDS for s in self.samples_s):
+            raise ValueError(
+                f"samples_s must be times in seconds, over 0 and up to {MAX_SECONDS:g}"
+            )
         return self
 
     @property
@@ -62,22 +85,62 @@ class Row(_Open):
         return self.error is not None
 
 
+class Devices(_Open):
+    gpus: list[Any] = Field(default_factory=list, max_length=256)
+    rocm: bool | None = None
+
+
 class FrameworkInfo(_Open):
     available: bool | None  # None: not known (the run was interrupted before it)
     version: str | None = None
     reason: str | None = None
+    device: str | None = None
+    devices: Devices | None = None
+
+
+_VERSION = r"^[0-9]{1,6}(\.[0-9A-Za-z]{1,12}){0,4}$"
+
+
+class Gpu(_Open):
+    name: str | None = None
+    vendor: str | None = None
+    driver: str | None = Field(default=None, pattern=_VERSION)  # e.g. 550.54.15
+    cuda_driver: str | None = Field(default=None, pattern=_VERSION)  # e.g. 12.4
+
+
+class Cpu(_Open):
+    model: str | None = None
+    usable_cores: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class OsInfo(_Open):
+    system: str | None = None
+
+
+class Hardware(_Open):
+    cpu: Cpu | None = None
+    gpus: list[Gpu] = Field(default_factory=list, max_length=256)
+    os: OsInfo | None = None
+    apple_silicon: bool | None = None
+    memory_gb: float | None = _number(ge=0)
 
 
 class Evidence(_Open):
     schema_version: Literal[1]
     created: dt.datetime
-    hardware: dict[str, Any]
+    hardware: Hardware
     frameworks: dict[Literal["pytorch", "tensorflow"], FrameworkInfo]
-    results: list[Row]
-    label: str | None = None
+    results: list[Row] = Field(max_length=MAX_ROWS)
+    label: str | None = Field(default=None, max_length=200)
     interrupted: bool = False
+    suite: str | None = Field(default=None, max_length=40)
+    fingerprint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,80}$")  # a file name
+    threads: int | None = Field(default=None, ge=1, le=1_000_000)
+    duration_s: float | None = _number(ge=0)
+    notes: list[str] = Field(default_factory=list, max_length=1000)
 
     def age_s(self, now: dt.datetime | None = None) -> float:
+        """Seconds since it was measured; negative when dated in the future (not fresh)."""
         created = (
             self.created if self.created.tzinfo else self.created.replace(tzinfo=dt.timezone.utc)
         )
@@ -101,6 +164,8 @@ def describe_validation(exc: ValidationError) -> str:
 
 
 def parse_evidence(document: Any, path: str | Path = "<evidence>") -> Evidence:
+    if not isinstance(document, dict):
+        raise EvidenceError(path, "not an evidence document (expected a JSON object)")
     try:
         return Evidence.model_validate(document)
     except ValidationError as exc:
@@ -108,25 +173,58 @@ def parse_evidence(document: Any, path: str | Path = "<evidence>") -> Evidence:
 
 
 def load_evidence(path: str | Path) -> Evidence:
-    """Read and validate an evidence file; EvidenceError (a ValueError) says what is wrong."""
+    """Read (a regular file, at most MAX_BYTES) and validate an evidence file; EvidenceError
+    (a ValueError) says what is wrong. Strings come back printable (no terminal escapes)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EvidenceError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvidenceError(path, f"cannot read: {exc}") from None
+        text = read_text(path, what="evidence file")
+    except UserError as exc:
+        raise EvidenceError(path, str(exc).removeprefix(f"{path}: ")) from None
+    return parse_evidence(decode(text, path), path)
+
+
+def decode(text: str, path: str | Path = "<evidence>") -> dict[str, Any]:
+    """JSON -> a plain, bounded document: finite numbers, at most MAX_DEPTH levels, printable."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise EvidenceError(
             path, f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
+    except ValueError as exc:
+        raise EvidenceError(path, str(exc)) from None
+    except RecursionError:
+        raise EvidenceError(path, f"nested more than {MAX_DEPTH} levels deep") from None
     if not isinstance(document, dict):
         raise EvidenceError(path, "not an evidence document (expected a JSON object)")
     if document.get("schema_version") not in (None, SCHEMA_VERSION):
-        version = document["schema_version"]
-        raise EvidenceError(path, f"schema_version {version!r} unknown (reads {SCHEMA_VERSION})")
-    return parse_evidence(document, path)
+        version = shorten(repr(document["schema_version"]))
+        raise EvidenceError(path, f"schema_version {version} unknown (reads {SCHEMA_VERSION})")
+    cleaned = _clean(document, 0, path)
+    assert isinstance(cleaned, dict)
+    return cleaned
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows; give a finite number or null")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{shorten(text)} is out of range; give a finite number")
+    return value
+
+
+def _clean(value: Any, depth: int, path: str | Path) -> Any:
+    if depth > MAX_DEPTH:
+        raise EvidenceError(path, f"nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(k): _clean(v, depth + 1, path) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v, depth + 1, path) for v in value]
+    return value
 
 
 def write_evidence(document: dict[str, Any], path: str | Path) -> Path:
@@ -135,3 +233,8 @@ def write_evidence(document: dict[str, Any], path: str | Path) -> Path:
     parse_evidence(document, path)
     text = json.dumps(document, indent=1, allow_nan=False, default=str) + "\n"
     return write_atomic(path, text)
+
+
+def is_evidence(head: bytes) -> bool:
+    """Whether a file's first bytes are an evidence file's (so -o may replace it)."""
+    return head.lstrip().startswith(b"{") and b'"schema_version"' in head

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fwadvise.advisor.files import Terminated, terminate_as_interrupt
 from fwadvise.probes import suite as suite_mod
 from fwadvise.probes.compare import compare
 from fwadvise.probes.detect import detect_hardware, fingerprint, usable_cores
@@ -310,6 +311,7 @@ def finish(evidence: dict[str, Any], started: float) -> dict[str, Any]:
     return evidence
 
 
+@terminate_as_interrupt()  # SIGTERM/SIGHUP as Ctrl-C: the worker is stopped, its folder removed
 def run_probes(
     *,
     suite: str = "quick",
@@ -362,8 +364,9 @@ def run_probes(
                     progress=progress,
                     outcome=outcome,
                 )
-            except KeyboardInterrupt:
-                outcome.failure = "interrupted (Ctrl-C)"
+            except KeyboardInterrupt as stop:
+                why = stop if isinstance(stop, Terminated) else "Ctrl-C"
+                outcome.failure = f"interrupted ({why})"
                 interrupted = True
             _collect(evidence, collected[framework], outcome, fw_tasks, device, progress)
             if interrupted:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fwadvise.advisor.errors import AnswersError, UserError
+from fwadvise.advisor.files import read_head
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.schema import Question
 from fwadvise.advisor.kb.yamlio import YamlDoc, load_file
@@ -184,8 +185,8 @@ def answers_yaml(kb: KnowledgeBase, answers: Answers, notes: Mapping[str, str], 
 
 def is_answers_file(path: Path) -> bool:
     """Whether `path` is an answers file fwadvise wrote (so writing over it loses nothing)."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return handle.readline().startswith(ANSWERS_MARK)
-    except (OSError, UnicodeDecodeError):
-        return False
+    return has_answers_mark(read_head(path) or b"")
+
+
+def has_answers_mark(head: bytes) -> bool:
+    return head.startswith(ANSWERS_MARK.encode())

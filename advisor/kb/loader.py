@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,9 +13,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.files import read_text
 from fwadvise.advisor.kb import schema
 from fwadvise.advisor.kb import snapshot as snapshots
-from fwadvise.advisor.kb.yamlio import YamlDoc, parse, read_text
+from fwadvise.advisor.kb.yamlio import YamlDoc, parse
 from fwadvise.knowledge import KNOWLEDGE_DIR
 
 
@@ -73,14 +75,21 @@ class KnowledgeBase:
         return list(seen)
 
 
-def load(directory: Path | None = None, *, snapshot: bool = True) -> KnowledgeBase:
+Check = Callable[["KnowledgeBase"], list[str]]
+
+
+def load(
+    directory: Path | None = None, *, snapshot: bool = True, check: Check | None = None
+) -> KnowledgeBase:
     """Load and validate every KB file; raise KnowledgeError naming file, line and problem.
 
     The directory is `directory`, else $FWADVISE_KNOWLEDGE (for people editing a copy of the
     knowledge base), else the knowledge/ package shipped with fwadvise. A knowledge base that
     validated once is kept as a JSON snapshot (advisor/snapshot.py) and reloaded from it while
     neither its files nor the schema change; `snapshot=False` always parses and validates
-    (the lint needs the YAML's line numbers).
+    (the lint needs the YAML's line numbers). `check` (kb/checked.py passes the lint) runs on a
+    freshly validated knowledge base: any problem it names refuses the load, and only a checked
+    knowledge base is kept as a snapshot.
     """
     env = os.environ.get("FWADVISE_KNOWLEDGE")
     directory = directory or (Path(env) if env else KNOWLEDGE_DIR)
@@ -88,13 +97,28 @@ def load(directory: Path | None = None, *, snapshot: bool = True) -> KnowledgeBa
     key = snapshots.key(texts) if snapshot else None
     parts: dict[str, Any] | None = snapshots.read(key) if key else None
     docs: dict[str, YamlDoc] = {}
+    fresh = parts is None
     if parts is None:
         parts = {}
         for name, model in schema.KB_FILES.items():
             docs[name] = _parse(directory, name, texts[name])
             parts[name] = validate(docs[name], model, error=KnowledgeError)
+    kb = _assemble(directory, parts, docs)
+    if fresh and check is not None:
+        problems = check(kb)
+        if problems:
+            shown = "\n".join(problems[:8]) + (
+                f"\n... and {len(problems) - 8} more" * (len(problems) > 8)
+            )
+            raise KnowledgeError(
+                f"the knowledge base does not pass `fwadvise kb validate`:\n{shown}"
+            )
         if key:
             snapshots.write(key, parts)
+    return kb
+
+
+def _assemble(directory: Path, parts: dict[str, Any], docs: dict[str, YamlDoc]) -> KnowledgeBase:
     return KnowledgeBase(
         directory=directory,
         settings=parts["settings.yaml"].settings,

@@ -9,11 +9,11 @@ A snapshot that cannot be read or written is simply not used.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 import types
 import typing
 from collections.abc import Callable
@@ -23,10 +23,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.files import read_bytes, write_atomic
 from fwadvise.advisor.kb import schema
 from fwadvise.advisor.kb.conditions import parse_condition
 
 _SCHEMA_SOURCE = Path(schema.__file__)
+MAX_SNAPSHOT = 64 * 1024 * 1024  # the knowledge base's own files are limited to 2 MiB each
 
 
 def cache_dir() -> Path:
@@ -44,11 +47,13 @@ def key(texts: dict[str, str]) -> str | None:
 
 
 def read(key: str) -> dict[str, BaseModel] | None:
-    try:
-        data = json.loads((cache_dir() / f"kb-{key}.json").read_text(encoding="utf-8"))
-        return {name: build(model, data[name]) for name, model in schema.KB_FILES.items()}
-    except (OSError, ValueError, KeyError, TypeError):
+    data = read_json(f"kb-{key}")
+    if not isinstance(data, dict):
         return None
+    try:
+        return {name: build(model, data[name]) for name, model in schema.KB_FILES.items()}
+    except (ValueError, KeyError, TypeError, AttributeError, UserError):
+        return None  # written by another version: rebuilt from the YAML
 
 
 def write(key: str, parts: dict[str, BaseModel]) -> None:
@@ -57,23 +62,31 @@ def write(key: str, parts: dict[str, BaseModel]) -> None:
 
 def read_json(name: str) -> Any:
     """Another validated file kept the same way, as plain JSON data (knowledge/install.yaml):
-    `name` carries its key; None where there is none or it cannot be read."""
+    `name` carries its key; None where there is none, it cannot be read, or its checksum
+    does not match (a flipped byte on disk: the caller rebuilds it from the YAML)."""
     try:
-        return json.loads((cache_dir() / f"{name}.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        raw = read_bytes(cache_dir() / f"{name}.json", what="snapshot", limit=MAX_SNAPSHOT)
+    except UserError:
+        return None
+    digest, _, body = raw.partition(b"\n")
+    if digest != _digest(body):
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
         return None
 
 
 def write_json(name: str, data: Any) -> None:
-    try:
-        directory = cache_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name.split('-')[0]}-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(tmp, directory / f"{name}.json")
-    except OSError:
-        pass  # a read-only home: every run validates, which is only slower
+    """Through the one safe writer: a full disk or an interruption leaves no temporary file."""
+    body = json.dumps(data).encode()
+    # a read-only home or a full disk: every run validates, which is only slower
+    with contextlib.suppress(UserError):
+        write_atomic(cache_dir() / f"{name}.json", (_digest(body) + b"\n" + body).decode())
+
+
+def _digest(body: bytes) -> bytes:
+    return b"sha256:" + hashlib.sha256(body).hexdigest().encode()
 
 
 def _dump(value: Any) -> Any:

@@ -12,8 +12,9 @@ from typing import Any
 import yaml
 
 from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.files import MAX_BYTES, read_text
 
-MAX_BYTES = 2 * 1024 * 1024  # no legitimate answers file or KB file comes near this
+__all__ = ["MAX_BYTES", "YamlDoc", "load_file", "parse", "read_text"]
 
 Path_ = tuple[str | int, ...]
 
@@ -39,31 +40,6 @@ class YamlDoc:
         return f"{self.name}:{line}" if line else self.name
 
 
-def read_text(path: Path, *, what: str = "file") -> str:
-    """Read a UTF-8 text file with a size limit; every failure is a UserError naming the file."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise UserError(f"{what} not found", where=str(path)) from None
-    except OSError as exc:
-        raise UserError(f"cannot read {what}: {exc.strerror}", where=str(path)) from None
-    if path.is_dir():
-        raise UserError(f"expected a {what}, found a directory", where=str(path))
-    if size > MAX_BYTES:
-        raise UserError(f"{what} is {size} bytes; the limit is {MAX_BYTES}", where=str(path))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read {what}: {exc.strerror}", where=str(path)) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UserError(
-            f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8", where=f"{path}:{line}"
-        ) from None
-
-
 def load_file(path: Path, *, what: str = "YAML file", name: str | None = None) -> YamlDoc:
     return parse(read_text(path, what=what), name or str(path))
 
@@ -77,6 +53,8 @@ def parse(text: str, name: str) -> YamlDoc:
         node = loader.get_single_node()
         if node is None:
             return YamlDoc(name, None)
+        lines: dict[Path_, int] = {}
+        _record_lines(node, (), lines, name, set(), 0)  # before building: refuses aliases
         data = loader.construct_document(node)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -90,13 +68,37 @@ def parse(text: str, name: str) -> YamlDoc:
         where = f"{name}:{mark.line + 1}" if mark else name
         problem = getattr(exc, "problem", None) or str(exc)
         raise UserError(f"malformed YAML: {problem}", where=where) from None
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+        # the safe constructors' own checks: a date such as 2024-13-45, `!!int foo`
+        line = _bad_scalar_line(node)
+        raise UserError(f"cannot read this value: {_short(exc)}", where=f"{name}:{line}") from None
     except RecursionError:
         raise UserError("YAML nesting is too deep", where=name) from None
     finally:
         loader.dispose()
-    doc = YamlDoc(name, data)
-    _record_lines(node, (), doc.lines, name)
-    return doc
+    return YamlDoc(name, data, lines)
+
+
+def _bad_scalar_line(root: yaml.Node) -> int:
+    """The line of the first scalar the safe constructor refuses (found again, one by one)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(node)
+            except (ValueError, TypeError, OverflowError, AttributeError, yaml.YAMLError):
+                return node.start_mark.line + 1
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return root.start_mark.line + 1
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _safe_loader() -> type:
@@ -109,8 +111,22 @@ def _safe_loader() -> type:
         return yaml.SafeLoader
 
 
-def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], name: str) -> None:
-    """Walk the node tree beside the data; also refuse duplicate keys, which YAML would drop."""
+MAX_DEPTH = 64  # far deeper than any answers, project or KB file needs
+
+
+def _record_lines(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], name: str, seen: set[int], depth: int
+) -> None:
+    """Walk the node tree beside the data; also refuse duplicate keys, which YAML would drop,
+    nesting past MAX_DEPTH, and aliases (a `*name` can nest a value in itself, or expand a
+    small file into an exponentially large one)."""
+    where = f"{name}:{node.start_mark.line + 1}"
+    if depth > MAX_DEPTH:
+        raise UserError(f"nested more than {MAX_DEPTH} levels deep", where=where)
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in seen:
+            raise UserError("aliases (*name) are not allowed; write the value out", where=where)
+        seen.add(id(node))
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -124,7 +140,7 @@ def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], name: s
                     where=f"{name}:{line}",
                 )
             lines[child] = line
-            _record_lines(value_node, child, lines, name)
+            _record_lines(value_node, child, lines, name, seen, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines, name)
+            _record_lines(item, (*path, index), lines, name, seen, depth + 1)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fwadvise.advisor.files import read_head
 from fwadvise.advisor.reports.summary import (
     VERDICT_NAMES,
     changed_lines,
@@ -197,12 +198,11 @@ HEAD_BYTES = 4096
 
 def is_report(path: Path) -> bool:
     """Whether `path` holds a report this tool wrote (looked for in the file's head only)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return False
-    return any(m in head for m in MARKERS)
+    return has_report_marker(read_head(path, HEAD_BYTES) or b"")
+
+
+def has_report_marker(head: bytes) -> bool:
+    return any(m.encode() in head for m in MARKERS)
 
 
 def measured_on(evidence: dict[str, Any]) -> list[dict[str, Any]]:
