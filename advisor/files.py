@@ -71,7 +71,7 @@ def read_bytes(
     except OSError as exc:
         raise UserError(f"cannot read {what}: {_reason(exc)}", where=str(path)) from None
     if len(raw) > limit:
-        raise UserError(f"{what} is larger than the limit of {limit} bytes", where=str(path))
+        raise UserError(f"{what} is too large: the limit is {limit} bytes", where=str(path))
     return raw
 
 
@@ -102,7 +102,13 @@ def read_head(path: str | Path, size: int = 4096) -> bytes | None:
 
 
 def check_replaceable(
-    path: Path, *, flag: str, force: bool, ours: Callable[[bytes], bool], kind: str
+    path: Path,
+    *,
+    flag: str,
+    force: bool,
+    ours: Callable[[bytes], bool],
+    kind: str,
+    hint: str = "give another name, or --force to replace it",
 ) -> None:
     """Refuse an output target that fwadvise did not write (unless --force), or that is not a
     regular file at all (never, even with --force): a mistyped name must not destroy anything."""
@@ -116,9 +122,7 @@ def check_replaceable(
         raise UserError(f"{flag} {path}: not a regular file (a FIFO or a device); not replaced")
     head = read_head(path)
     if not force and (head is None or not ours(head)):
-        raise UserError(
-            f"{flag} {path}: exists and is not {kind}; give another name, or --force to replace it"
-        )
+        raise UserError(f"{flag} {path}: exists and is not {kind}; {hint}")
 
 
 def write_atomic(path: str | Path, text: str) -> Path:

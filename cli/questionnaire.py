@@ -63,7 +63,12 @@ def check_save_path(path: Path | None) -> None:
         return
     # no --force here: fwadvise never overwrites a file it did not write
     check_replaceable(
-        path, flag="--save", force=False, ours=has_answers_mark, kind="an answers file"
+        path,
+        flag="--save",
+        force=False,
+        ours=has_answers_mark,
+        kind="an answers file written by fwadvise",
+        hint="give another name (fwadvise never overwrites a file it did not write)",
     )
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():

@@ -67,7 +67,11 @@ def _check_target(save: Path, force: bool) -> None:
     from fwadvise.advisor.inputs.answers import has_answers_mark
 
     check_replaceable(
-        save, flag="--save", force=force, ours=has_answers_mark, kind="an answers draft"
+        save,
+        flag="--save",
+        force=force,
+        ours=has_answers_mark,
+        kind="an answers file written by fwadvise",
     )
 
 

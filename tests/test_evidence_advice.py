@@ -119,7 +119,7 @@ def test_cli_evidence_json_block(tmp_path: Path) -> None:
 
 
 def test_bad_evidence_files_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="no such file"):
+    with pytest.raises(UserError, match="not found"):
         evidence.load([tmp_path / "missing.json"])
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")

@@ -120,7 +120,7 @@ def test_invalid_evidence_names_file_and_problem(
 
 
 def test_unreadable_evidence(tmp_path: Path) -> None:
-    with pytest.raises(EvidenceError, match="no such file"):
+    with pytest.raises(EvidenceError, match="not found"):
         load_evidence(tmp_path / "nope.json")
     broken = tmp_path / "broken.json"
     broken.write_text('{"schema_version": 1,\n  "created": }')

@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.files import read_bytes
 from fwadvise.advisor.inputs.answers import (
     ANSWERS_MARK,
     check_value,
@@ -354,12 +355,9 @@ def _read(entry: _Entry, state: _State) -> str | None:
         # the budget is spent: names still match, nothing more is read
         state.truncated = f"stopped reading after {state.limits.max_total_bytes} bytes"
         return None
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(entry.path, flags)
-        with os.fdopen(fd, "rb") as handle:
-            raw = handle.read(state.limits.max_text_bytes + 1)
-    except OSError:
+    try:  # a regular file only (swapped for a FIFO or a link since the walk: refused)
+        raw = read_bytes(entry.path, limit=state.limits.max_text_bytes, follow=False)
+    except UserError:
         state.skipped["unreadable files"] += 1
         return None
     if b"\0" in raw[:_SNIFF_BYTES]:
