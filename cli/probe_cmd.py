@@ -67,7 +67,7 @@ def cell(row: dict[str, Any] | None) -> str:
         return ""
     if row.get("error"):
         style = "yellow" if row.get("skipped") else "red"
-        return f"[{style}]{_escape(row['error'][:70])}[/]"
+        return f"[{style}]{_escape(row['error'][:300])}[/]"
     text = seconds_text(row.get("median_s"))
     if row.get("p90_s") and row.get("unit") == "inferences/s":
         text += f" (p90 {seconds_text(row['p90_s'])})"
@@ -99,12 +99,18 @@ def results_table(evidence: dict[str, Any]) -> Any:
     for row in evidence["results"]:
         key = (row["workload"], row["mode"], row.get("device", "cpu"))
         grouped.setdefault(key, {})[row["framework"]] = row
-    table = Table(title="Measured on this machine", show_lines=True)
-    for column in ("workload", "mode", "device", "PyTorch", "TensorFlow", "PT/TF time [95% CI]"):
-        table.add_column(column)
+    devices = sorted({key[2] for key in grouped})
+    one_device = len(devices) == 1  # then named in the title: the table fits 80 columns
+    where = f" ({devices[0]})" if one_device else ""
+    table = Table(title=f"Measured on this machine{where}", show_lines=True)
+    names = ("workload", "mode", *(() if one_device else ("device",)))
+    for column in names:  # ids are never cut (`infer_laten…`)
+        table.add_column(column, no_wrap=True)
+    for column in ("PyTorch", "TensorFlow", "PT/TF time [95% CI]"):
+        table.add_column(column, ratio=1, overflow="fold")
     for key, rows in grouped.items():
         table.add_row(
-            *key,
+            *key[: len(names)],
             cell(rows.get("pytorch")),
             cell(rows.get("tensorflow")),
             _ratio(comparisons.get(key)),

@@ -139,8 +139,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     except Exception as exc:  # ImportError, or a framework that cannot start on this machine
         reason = describe(exc)
-        if isinstance(exc, ImportError):
-            reason = f"{FRAMEWORK_MODULES[args.framework]} cannot be imported: {reason}"
+        module = FRAMEWORK_MODULES[args.framework]
+        missing = getattr(exc, "name", None) or ""
+        if isinstance(exc, ImportError) and missing and missing.split(".")[0] != module:
+            # torch is there, a module it (or the workload) needs is not: say which
+            top = missing.split(".")[0]
+            reason = f"{module} is installed but needs {top}, which is not: pip install {top}"
+        elif isinstance(exc, ImportError):
+            reason = f"{module} cannot be imported: {reason}"
         hello = {"type": "hello", "framework": args.framework, "available": False}
         channel.send({**hello, "reason": reason})
         channel.send({"type": "done"})

@@ -422,3 +422,36 @@ def test_probe_with_no_framework_is_short_and_starts_with_the_install_commands(
 def test_load_evidence_error_is_a_value_error_with_the_path(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError, match="not found"):
         load_evidence(tmp_path / "absent.json")
+
+
+@pytest.mark.slow
+def test_torch_without_numpy_says_numpy_is_missing(tmp_path: Path) -> None:
+    result = tmp_path / "result.jsonl"
+    code = (
+        "import sys; sys.modules['numpy'] = None\n"
+        "from fwadvise.probes.worker import main\n"
+        f"raise SystemExit(main(['--framework', 'pytorch', '--result', {str(result)!r}]))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300, cwd=tmp_path)
+    hello = json.loads(result.read_text(encoding="utf-8").splitlines()[0])
+    assert hello["available"] is False
+    assert hello["reason"] == "torch is installed but needs numpy, which is not: pip install numpy"
+
+
+def test_results_table_fits_80_columns_and_cuts_nothing() -> None:
+    from rich.console import Console
+
+    from fwadvise.cli.probe_cmd import results_table
+
+    console = Console(width=80, record=True, no_color=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(results_table(evidence_doc()))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text  # nothing cut: infer_latency, the ONNX install hint, tf.lite's runtime
+    assert "infer_latency" in text and "onnxruntime)" in text
+
+
+def test_age_is_never_zero_hours() -> None:
+    from fwadvise.cli.probe_cmd import age_text
+
+    assert age_text(30) == "30 s" and age_text(-5) == "0 s" and age_text(7200) == "2 h"
