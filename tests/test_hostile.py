@@ -455,3 +455,12 @@ def test_age_is_never_zero_hours() -> None:
     from fwadvise.cli.probe_cmd import age_text
 
     assert age_text(30) == "30 s" and age_text(-5) == "0 s" and age_text(7200) == "2 h"
+
+
+def test_install_label_says_when_the_accelerator_is_only_the_default() -> None:
+    import fwadvise
+
+    silent = fwadvise.to_dict(fwadvise.advise({"role": "industry"}))["install"][0]["hardware"]
+    assert "the default answer" in silent and "from the answers" not in silent
+    said = fwadvise.to_dict(fwadvise.advise({"role": "industry", "accelerator": "cpu_only"}))
+    assert said["install"][0]["hardware"].endswith("(from the answers)")

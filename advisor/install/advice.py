@@ -185,6 +185,7 @@ class Target(NamedTuple):
     cuda_driver: str | None = None  # the CUDA version the driver supports, where recorded
     detected_on: str | None = None  # the evidence file's label, when the evidence says so
     mismatch: str | None = None  # why the evidence could not refine the answer
+    assumed: bool = False  # the accelerator is the question's default: nobody said so
 
 
 def advice(rec: Recommendation, kb: KnowledgeBase) -> list[dict[str, Any]]:
@@ -192,7 +193,11 @@ def advice(rec: Recommendation, kb: KnowledgeBase) -> list[dict[str, Any]]:
     table = load(kb.directory)
     frameworks = list(NAMES) if rec.verdict == "either" else [rec.verdict]
     label = rec.evidence_files[0]["label"] if rec.evidence_files else None
-    target = target_of(rec.answers.get("accelerator"), rec.measured, label)
+    accelerator = rec.answers.get("accelerator")
+    target = target_of(accelerator, rec.measured, label)
+    question = kb.question.get("accelerator")
+    if question is not None and accelerator == question.default:
+        target = target._replace(assumed=True)
     return [choose(table, framework, target) for framework in frameworks]
 
 
@@ -319,6 +324,7 @@ def _hardware(target: Target, entry: Entry, family: int | None) -> str:
     text = ", ".join(parts)
     if target.detected_on:
         return f"{text}: detected on {target.detected_on}"
+    source = "the default answer; --set accelerator=..." if target.assumed else "from the answers"
     if target.mismatch:
-        return f"{text} (from the answers; {target.mismatch})"
-    return f"{text} (from the answers)"
+        return f"{text} ({source}; {target.mismatch})"
+    return f"{text} ({source})"
