@@ -251,13 +251,21 @@ def _figures(m: Any, found: dict[str, Any]) -> str:
     return f"time ratio PyTorch/TensorFlow {ratio:.2f}" if ratio is not None else ""
 
 
+NOT_HERE = "not measurable on this machine"
+GPU = ("gpus", "nvidia_gpus", "amd_gpus")
+
+
 def _status(m: Any, found: dict[str, Any]) -> tuple[str, str]:
     winner_key, device_key, summary_key = METRIC_KEYS[m.metric]
     winner = found.get(f"{m.workload}.{winner_key}")
     device = found.get(f"{m.workload}.{device_key}")
     summary = found.get(f"{m.workload}.{summary_key}", "")
-    if winner is None or (m.device != "any" and device != m.device):
-        return "not measurable on this machine", ""  # its figures answer another question
+    if m.device != "any" and winner is not None and device != m.device:
+        return NOT_HERE, ""  # its figures answer another question
+    if winner is None and m.device == "gpu" and not any(found.get(f"hardware.{k}") for k in GPU):
+        return NOT_HERE, ""
+    if winner is None:  # the quick suite compiles inference only
+        return "not measured in this run (`fwadvise probe --full` measures it)", ""
     if winner == "none":
         return "no clear difference here", summary
     return ("confirmed here" if winner == m.expects else "contradicted here"), summary
