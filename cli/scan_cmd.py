@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fwadvise.advisor.errors import printable
+
 if TYPE_CHECKING:
     from fwadvise.advisor.scan.repository import ScanResult
 
@@ -55,7 +57,8 @@ def scan(
     if save is not None:
         write_atomic(save, scanner.draft_yaml(result))
     if format_ is ScanFormat.json:
-        data = {**result.to_data(), "saved": str(save) if save else None}
+        data = result.to_data()  # paths from the command line may hold any bytes: escaped
+        data = {**data, "path": printable(str(data["path"])), "saved": _shown(save)}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(summary_text(result, save))
@@ -75,10 +78,15 @@ def _check_target(save: Path, force: bool) -> None:
     )
 
 
+def _shown(path: Path | None) -> str | None:
+    return None if path is None else printable(str(path))
+
+
 def summary_text(result: "ScanResult", save: Path | None) -> str:
     from fwadvise.advisor.inputs.answers import show_value
 
-    head = f"Scanned {result.root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"
+    root = printable(str(result.root))
+    head = f"Scanned {root}: {_plural(result.files_seen, 'file')}.{_skipped(result)}"
     lines = [_wrap(head, 0)]
     if result.truncated:
         lines.append(f"Incomplete: {result.truncated}.")
@@ -106,8 +114,8 @@ def summary_text(result: "ScanResult", save: Path | None) -> str:
     if save is None:
         lines.append("Keep these as an answers file with --save answers.yaml.")
     else:
-        lines.append(f"Draft answers written to {save}; review it, then run:")
-        lines.append(f"  fwadvise recommend --answers {save}")
+        lines.append(f"Draft answers written to {_shown(save)}; review it, then run:")
+        lines.append(f"  fwadvise recommend --answers {_shown(save)}")
     return "\n".join(lines) + "\n"
 
 

@@ -464,3 +464,20 @@ def test_install_label_says_when_the_accelerator_is_only_the_default() -> None:
     assert "the default answer" in silent and "from the answers" not in silent
     said = fwadvise.to_dict(fwadvise.advise({"role": "industry", "accelerator": "cpu_only"}))
     assert said["install"][0]["hardware"].endswith("(from the answers)")
+
+
+def test_scan_of_a_non_utf8_path_prints_valid_utf8(tmp_path: Path) -> None:
+    folder = tmp_path / os.fsdecode(b"\xffrepo\x1b[2J")
+    folder.mkdir()
+    (folder / os.fsdecode(b"\xfe.py")).write_text("import torch\n", encoding="utf-8")
+    for args in (["--format", "json"], []):
+        done = subprocess.run(
+            [sys.executable, "-m", "fwadvise", "scan", str(folder), *args],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        text = done.stdout.decode("utf-8")  # strict: raw bytes fail here
+        assert "\x1b" not in text and "\\udcff" in text
+        if args:
+            assert json.loads(text)["inferred"][0]["evidence"][0]["file"] == "\\udcfe.py"
