@@ -481,3 +481,16 @@ def test_scan_of_a_non_utf8_path_prints_valid_utf8(tmp_path: Path) -> None:
         assert "\x1b" not in text and "\\udcff" in text
         if args:
             assert json.loads(text)["inferred"][0]["evidence"][0]["file"] == "\\udcfe.py"
+
+
+def test_a_question_default_outside_its_options_is_a_message(tmp_path: Path) -> None:
+    """Found by the fuzz: an option dropped from questions.yaml left its default invalid."""
+    copy = _knowledge_copy(tmp_path)
+    questions = copy / "questions.yaml"
+    text = questions.read_text(encoding="utf-8")
+    broken = text.replace("default: single_device", "default: one_gpu_please", 1)
+    assert broken != text
+    questions.write_text(broken, encoding="utf-8")
+    done = cli("--profile", "researcher", env={"FWADVISE_KNOWLEDGE": str(copy)})
+    assert_contract(done, ok=(2,))
+    assert "questions.yaml:" in done.err and "one_gpu_please" in done.err

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fwadvise.advisor.errors import AnswersError, UserError
+from fwadvise.advisor.errors import AnswersError, KnowledgeError, UserError
 from fwadvise.advisor.files import read_head
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.schema import Question
@@ -77,9 +77,19 @@ def validate(kb: KnowledgeBase, given: Mapping[str, Any], *, origin: YamlDoc | s
 def complete(kb: KnowledgeBase, given: Mapping[str, Any], *, origin: YamlDoc | str) -> Answers:
     """Validate `given` and fill every question it leaves out with its default."""
     answers = validate(kb, given, origin=origin)
-    for question in kb.questions:
-        answers.setdefault(question.id, check_value(question, question.default))
+    for index, question in enumerate(kb.questions):
+        if question.id not in answers:
+            answers[question.id] = _default(kb, index, question)
     return {q.id: answers[q.id] for q in kb.questions}
+
+
+def _default(kb: KnowledgeBase, index: int, question: Question) -> Any:
+    """A question's default; one its own options do not allow is the knowledge base's error."""
+    try:
+        return check_value(question, question.default)
+    except ValueError as exc:
+        where = kb.where("questions.yaml", "questions", index, "default")
+        raise KnowledgeError(f"{question.id}: the default {exc}", where=where) from None
 
 
 def unknown_id(kb: KnowledgeBase, key: Any) -> str:
