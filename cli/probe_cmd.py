@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fwadvise.cli import scaling_cmd
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress as RichBar
@@ -261,6 +263,33 @@ def probe(
     force: Annotated[
         bool, typer.Option("--force", help="Let -o replace a file that is not evidence.")
     ] = False,
+    distributed: Annotated[
+        int | None,
+        typer.Option(
+            "--distributed",
+            metavar="N",
+            help="Data-parallel training at 1 and N workers per machine (torchrun DDP, "
+            "MultiWorkerMirroredStrategy); docs/distributed.md.",
+        ),
+    ] = None,
+    nnodes: Annotated[int, typer.Option("--nnodes", help="Machines in a --distributed run.")] = 1,
+    node_rank: Annotated[
+        int, typer.Option("--node-rank", help="This machine's rank, 0 to --nnodes - 1.")
+    ] = 0,
+    rdzv: Annotated[
+        str | None,
+        typer.Option("--rdzv", metavar="HOST:PORT", help="Node 0's address (--nnodes > 1)."),
+    ] = None,
+    tf_workers: Annotated[
+        str | None,
+        typer.Option(
+            "--tf-workers", metavar="LIST", help="Every TensorFlow worker's HOST:PORT (multi-node)."
+        ),
+    ] = None,
+    merge: Annotated[
+        list[Path] | None,
+        typer.Option("--merge", metavar="FILE", help="Merge nodes' evidence into --output."),
+    ] = None,
 ) -> None:
     """Measure PyTorch and TensorFlow on this machine and save the evidence for the advice."""
     from rich.console import Console
@@ -279,6 +308,13 @@ def probe(
         )
     suite = "quick" if quick else "full"
     console = Console(highlight=False)
+    if merge:
+        scaling_cmd.merge(console, merge, output)
+        return
+    if distributed is not None:
+        nodes = scaling_cmd.nodes_from(distributed, nnodes, node_rank, rdzv, tf_workers)
+        scaling_cmd.run(console, distributed, names, device, nodes, timeout, output)
+        return
     cached = None if fresh else load_cached()
     if cached and reuse_problem(cached, suite=suite, frameworks=names, device=device) is None:
         console.print(

@@ -85,7 +85,9 @@ def _info(tf: Any, strategy: Any, config: dict[str, Any]) -> dict[str, Any]:
         "pid": os.getpid(),
         "device": "gpu" if tf.config.list_physical_devices("GPU") else "cpu",
         "communication": {
-            "engine": type(strategy).__name__,
+            "engine": "MirroredStrategy"
+            if isinstance(strategy, tf.distribute.MirroredStrategy)
+            else "MultiWorkerMirroredStrategy",
             "launcher": "one process per worker, TF_CONFIG",
             "backend": "NCCL" if tf.config.list_physical_devices("GPU") else "RING (gRPC)",
             "cluster": config.get("cluster", {}).get("worker", []),
