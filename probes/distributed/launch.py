@@ -35,6 +35,7 @@ class GroupOutcome:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     failure: str | None = None
     wall_s: float = 0.0
+    retried_because: str | None = None  # the first attempt's failure (a port taken meanwhile)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -110,9 +110,25 @@ def tf_commands(
     return [command] * workers, configs
 
 
+# A port found free can be taken by another program before the workers bind it; such a run
+# is tried once more with new ports (loopback runs only: a multi-node address is the user's).
+PORT_TAKEN = ("Could not start gRPC server", "Address already in use", "EADDRINUSE")
+
+
 def launch(framework: str, plan: Plan, workers: int, nodes: Nodes) -> tuple[GroupOutcome, int]:
-    """Run one configuration in a temporary folder (removed after); returns the outcome and
-    the first global rank on this node."""
+    """Run one configuration; returns the outcome and the first global rank on this node."""
+    outcome, first = _launch_once(framework, plan, workers, nodes)
+    failure = outcome.failure or ""
+    if nodes.count == 1 and any(sign in failure for sign in PORT_TAKEN):
+        outcome, first = _launch_once(framework, plan, workers, nodes)
+        outcome.retried_because = failure
+    return outcome, first
+
+
+def _launch_once(
+    framework: str, plan: Plan, workers: int, nodes: Nodes
+) -> tuple[GroupOutcome, int]:
+    """One attempt, in a temporary folder that is removed after."""
     first_rank = nodes.rank * workers
     ranks = list(range(first_rank, first_rank + workers))
     extra = {"FWADVISE_DIST_DEVICE": plan.device}
@@ -191,7 +207,7 @@ def rows_for(
         return row
     measured = Measurement(tuple(lead["samples_s"]), number=plan.steps_per_window)
     summary = measured.summary()
-    steps_s = 1.0 / summary["median_s"]
+    steps_s = 1.0 / measured.median_s
     row.update(summary)
     row["steps_per_s"] = steps_s
     row["throughput"] = steps_s * plan.global_batch
@@ -200,6 +216,8 @@ def rows_for(
     row["rank_checksums"] = {str(r): v["weights_checksum"] for r, v in outcome.rows.items()}
     row["ranks_agree"] = checksums_agree(list(row["rank_checksums"].values()))
     row["wall_s"] = round(outcome.wall_s, 2)
+    if outcome.retried_because:
+        row["retried_because"] = outcome.retried_because
     return row
 
 
