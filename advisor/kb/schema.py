@@ -70,9 +70,10 @@ class Measures(Strict):
 
     workload: str
     device: Literal["cpu", "gpu", "any"]
-    metric: Literal["time", "memory"] = "time"
+    metric: Literal["time", "memory", "scaling"] = "time"
     expects: Framework = Field(
-        description="the framework the claim says is faster (time) or uses less memory (memory)"
+        description="the framework the claim says is faster (time), uses less memory (memory) "
+        "or scales better over data-parallel workers (scaling)"
     )
 
 

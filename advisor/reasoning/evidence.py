@@ -87,6 +87,7 @@ def file_facts(file: EvidenceFile) -> dict[str, Any]:
         found[f"{workload}.summary"] = _summary(workload, c, file.label, date)
         found[f"{workload}.device"] = "cpu" if c.device == "cpu" else "gpu"
     found.update(memory_facts(file.document.get("results") or [], file.label, date))
+    found.update(scaling_facts(file.document.get("results") or [], file.label, date))
     for framework in ("pytorch", "tensorflow"):
         available = file.document.get("frameworks", {}).get(framework, {}).get("available")
         # null means "not known" (an interrupted run): never read it as "unavailable"
@@ -142,6 +143,43 @@ def memory_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[s
             f"{workload} ({mode}, {device}) {figures}, measured on {label} on {date}"
         )
     return found
+
+
+def scaling_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[str, Any]:
+    """Data-parallel scaling (probe --distributed): each framework's N-worker efficiency with
+    its 95% interval; `data_parallel.scales_better` names a framework only when the two
+    intervals do not overlap (a gap beyond the run's noise floor), else `none`."""
+    rows = {
+        row["framework"]: row
+        for row in results
+        if row.get("workload") == "data_parallel" and row.get("scaling_efficiency") is not None
+    }
+    if len(rows) < 2 or rows["pytorch"]["mode"] != rows["tensorflow"]["mode"]:
+        return {}
+    pt, tf = rows["pytorch"], rows["tensorflow"]
+    better = "none"
+    if pt["efficiency_ci"][0] > tf["efficiency_ci"][1]:
+        better = "pytorch"
+    elif tf["efficiency_ci"][0] > pt["efficiency_ci"][1]:
+        better = "tensorflow"
+    workers = pt["params"]["workers"]
+    figures = ", ".join(
+        f"{name} {row['scaling_efficiency']:.0%} ({row['efficiency_ci'][0]:.0%}-"
+        f"{row['efficiency_ci'][1]:.0%})"
+        for name, row in (("PyTorch DDP", pt), ("TensorFlow MultiWorkerMirrored", tf))
+    )
+    lead = "no clear difference" if better == "none" else f"{better} scales better"
+    return {
+        "data_parallel.scales_better": better,
+        "data_parallel.efficiency_ratio": round(
+            pt["scaling_efficiency"] / tf["scaling_efficiency"], 4
+        ),
+        "data_parallel.scaling_device": "cpu" if pt.get("device") == "cpu" else "gpu",
+        "data_parallel.scaling_summary": (
+            f"data-parallel training at {workers} workers: {lead}; scaling efficiency "
+            f"{figures}, measured on {label} on {date}"
+        ),
+    }
 
 
 OS_NAMES = {"linux": "linux", "windows": "windows", "darwin": "macos"}
@@ -239,14 +277,18 @@ def check_claims(kb: Any, measured: dict[str, Any]) -> list[dict[str, str]]:
 METRIC_KEYS = {
     "time": ("faster", "device", "summary"),
     "memory": ("memory_less", "memory_device", "memory_summary"),
+    "scaling": ("scales_better", "scaling_device", "scaling_summary"),
 }
-RATIO_KEYS = {"time": "ratio", "memory": "memory_ratio"}
+RATIO_KEYS = {"time": "ratio", "memory": "memory_ratio", "scaling": "efficiency_ratio"}
 
 
 def _figures(m: Any, found: dict[str, Any]) -> str:
     """The measured figures a claim line shows: the time ratio, or both peak memories."""
     if m.metric == "memory":
         return found.get(f"{m.workload}.memory_figures", "")
+    if m.metric == "scaling":
+        ratio = found.get(f"{m.workload}.efficiency_ratio")
+        return f"scaling efficiency PyTorch/TensorFlow {ratio:.2f}" if ratio is not None else ""
     ratio = found.get(f"{m.workload}.ratio")
     return f"time ratio PyTorch/TensorFlow {ratio:.2f}" if ratio is not None else ""
 

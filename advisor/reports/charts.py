@@ -177,3 +177,30 @@ def text_interval(r: dict[str, Any], widest: float, cells: int = 21) -> str:
             line[i] = "━"
     line[cell(r["ratio"])] = "●"
     return "".join(line)
+
+
+def scaling_curve(results: Sequence[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
+    """Measured data-parallel throughput per framework: (workers, samples/s) by worker count
+    (probe --distributed rows; failed rows have no point)."""
+    curve: dict[str, list[tuple[int, float]]] = {}
+    for row in results:
+        if row.get("workload") == "data_parallel" and not row.get("error"):
+            point = (int(row["params"]["workers"]), float(row["throughput"]))
+            curve.setdefault(row["framework"], []).append(point)
+    return {framework: sorted(points) for framework, points in sorted(curve.items())}
+
+
+def scaling_rows(curve: dict[str, list[tuple[int, float]]]) -> list[list[str]]:
+    """The scaling curve as table rows: workers, then each framework's samples/s and its
+    speedup over one worker (`-` where a framework has no figure at that count)."""
+    workers = sorted({w for points in curve.values() for w, _ in points})
+    rows = []
+    for count in workers:
+        cells = [str(count)]
+        for framework in ("pytorch", "tensorflow"):
+            points = dict(curve.get(framework, []))
+            value, base = points.get(count), points.get(1)
+            speedup = f" ({value / base:.2f}x)" if value and base and count > 1 else ""
+            cells.append(f"{value:,.0f}{speedup}" if value else "-")
+        rows.append(cells)
+    return rows

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fwadvise.advisor.files import read_head
+from fwadvise.advisor.reports import charts
 from fwadvise.advisor.reports.summary import (
     VERDICT_NAMES,
     changed_lines,
@@ -125,6 +126,7 @@ def machine(file: EvidenceFile, *, advice: bool = True) -> dict[str, Any]:
         },
         "interrupted": bool(doc.get("interrupted")),
         "comparisons": comparisons(file, advice=advice),
+        "scaling": charts.scaling_curve(doc.get("results") or []),
     }
 
 

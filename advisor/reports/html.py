@@ -291,6 +291,13 @@ def _measured(shown: dict[str, Any]) -> str:
         summaries = f"<ul>{items}</ul>"
     else:
         summaries = ""
+    scaling = charts.scaling_rows((shown["machine"] or {}).get("scaling") or {})
+    if scaling:
+        out += [
+            "<p>Data-parallel training, same model and global batch (samples/s, speedup over "
+            "1 worker):</p>",
+            _table(["workers", "PyTorch DDP", "TensorFlow MultiWorkerMirrored"], scaling),
+        ]
     if not rows:
         return "\n".join([*out, summaries])
     out += [

@@ -135,6 +135,7 @@ def _measured(shown: dict[str, Any]) -> list[str]:
     and the other measured figures (peak memory)."""
     hardware = f": {text(machine_line(shown['machine']))}" if shown["machine"] else ""
     out = [f"Measured on **{text(shown['label'])}** ({shown['created'][:10]}){hardware}.", ""]
+    out += _scaling(shown["machine"])
     rows = shown["comparisons"]
     if not rows:
         return out + _summaries(shown)
@@ -154,6 +155,21 @@ def _measured(shown: dict[str, Any]) -> list[str]:
             f"| {f'`{chart}`' if chart else ''} | {'yes' if r['used_for_advice'] else 'no'} |"
         )
     return [*out, "", *_summaries(shown)]
+
+
+def _scaling(machine: dict[str, Any] | None) -> list[str]:
+    """The data-parallel scaling curve (probe --distributed), where the file has one."""
+    rows = charts.scaling_rows((machine or {}).get("scaling") or {})
+    if not rows:
+        return []
+    return [
+        "Data-parallel training, same model and global batch (samples/s, speedup over 1 worker):",
+        "",
+        "| workers | PyTorch DDP | TensorFlow MultiWorkerMirrored |",
+        "| --- | --- | --- |",
+        *[f"| {' | '.join(cells)} |" for cells in rows],
+        "",
+    ]
 
 
 def _summaries(shown: dict[str, Any]) -> list[str]:

@@ -91,6 +91,10 @@ def _aged(a: Aged) -> dict[str, str]:
     }
 
 
+# a measured fact a rule tests -> the ratio shown beside it in the JSON `evidence.used` list
+USED_RATIOS = {"faster": "ratio", "scales_better": "efficiency_ratio"}
+
+
 def _evidence(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any] | None:
     """DESIGN.md's evidence block: the file(s) and each measured workload that moved the score."""
     if not rec.evidence_files:
@@ -101,9 +105,9 @@ def _evidence(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any] | None:
             continue
         rule = next(r for r in kb.rules if r.id == reason.rule)
         for test in rule.when.tests():
-            if test.subject == "measured" and test.key.endswith(".faster"):
-                workload = test.key.removesuffix(".faster")
-                ratio = rec.measured.get(f"{workload}.ratio")
+            workload, _, fact = test.key.partition(".")
+            if test.subject == "measured" and fact in USED_RATIOS:
+                ratio = rec.measured.get(f"{workload}.{USED_RATIOS[fact]}")
                 used.append(
                     {
                         "workload": workload,
