@@ -358,7 +358,11 @@ def _run(
         kept = f"; {output} is untouched" if output is not None and partial != output else ""
         sys.stderr.write(f"fwadvise: interrupted; what finished is saved in {partial}{kept}\n")
         raise typer.Exit(130) from None
+    if suite == "full":
+        scaling_cmd.add_to_full(console, evidence, names, device, timeout)
     _show(console, evidence)
+    if evidence.get("scaling"):
+        console.print(scaling_cmd.scaling_table(evidence))
     console.print(f"Took {time.monotonic() - started:.1f} s.")
     _save(console, evidence, output)
 

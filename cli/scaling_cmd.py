@@ -72,6 +72,25 @@ def measure(
         return run_scaling(workers, frameworks, plan=plan)
 
 
+def add_to_full(
+    console: "Console",
+    evidence: dict[str, Any],
+    frameworks: tuple[str, ...],
+    device: str,
+    timeout: float | None,
+) -> None:
+    """`probe --full` adds the 1- and 2-worker rows where the machine has 2 cores to give."""
+    from fwadvise.probes.detect import usable_cores
+    from fwadvise.probes.distributed.scaling import Nodes
+
+    if usable_cores() < 2:
+        evidence.setdefault("notes", []).append("data-parallel rows left out: one usable core")
+        return
+    scaling = measure(console, 2, frameworks, device, Nodes(), timeout)
+    evidence["results"] += scaling["results"]
+    evidence["scaling"] = scaling["scaling"]
+
+
 def scaling_table(evidence: dict[str, Any]) -> Any:
     from rich.table import Table
 
