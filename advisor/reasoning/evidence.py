@@ -168,7 +168,8 @@ def scaling_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[
         f"{row['efficiency_ci'][1]:.0%})"
         for name, row in (("PyTorch DDP", pt), ("TensorFlow MultiWorkerMirrored", tf))
     )
-    lead = "no clear difference" if better == "none" else f"{better} scales better"
+    names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+    lead = "no clear difference" if better == "none" else f"{names[better]} scales better"
     return {
         "data_parallel.scales_better": better,
         "data_parallel.efficiency_ratio": round(
