@@ -1,6 +1,6 @@
 """Start a distributed run's processes, watch their result files, and always end them.
 
-    outcome = run_group([command, ...], env, workdir, timeout_s=300, ranks=2)
+    outcome = run_group([command, ...], [env, ...], workdir, timeout_s=300, ranks=[0, 1])
 
 Each command (torchrun, or one TensorFlow worker) starts in its own session in `workdir`, a
 temporary folder, with `python -P` semantics (PYTHONSAFEPATH: nothing of the caller's folder is
@@ -62,21 +62,21 @@ def group_env(extra: dict[str, str]) -> dict[str, str]:
 
 def run_group(
     commands: list[list[str]],
-    env: dict[str, str],
+    envs: list[dict[str, str]],
     workdir: Path,
     *,
     timeout_s: float,
     ranks: list[int],
 ) -> GroupOutcome:
-    """Run until the ranks in `ranks` (those whose files land in workdir) all finish."""
+    """Run each command with its environment until the ranks in `ranks` (those whose result
+    files land in workdir) all finish."""
     outcome = GroupOutcome()
     readers = {r: Reader(workdir / f"rank-{r}.jsonl") for r in ranks}
     started = time.monotonic()
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for index, command in enumerate(commands):
-            log = open(workdir / f"process-{index}.log", "wb")  # noqa: SIM115 - closed by Popen's owner below
-            with log:
+        for index, (command, env) in enumerate(zip(commands, envs, strict=True)):
+            with open(workdir / f"process-{index}.log", "wb") as log:  # the child keeps its copy
                 processes.append(
                     subprocess.Popen(
                         command,

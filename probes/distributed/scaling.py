@@ -106,7 +106,8 @@ def tf_commands(
     for local in range(workers):
         index = nodes.rank * workers + local
         task = {"cluster": {"worker": cluster}, "task": {"type": "worker", "index": index}}
-        configs.append({"TF_CONFIG": json.dumps(task)} if cluster else {})
+        config = {"TF_CONFIG": json.dumps(task)} if cluster else {}
+        configs.append({**config, "FWADVISE_LOCAL_RANK": str(local)})
     return [command] * workers, configs
 
 
@@ -135,45 +136,19 @@ def _launch_once(
     with tempfile.TemporaryDirectory(prefix=f"fwadvise-dist-{framework}-") as tmp:
         workdir = Path(tmp)
         if framework == "pytorch":
-            env = group_env(extra)
             commands = torch_commands(plan, workers, nodes, workdir)
-            return run_group(commands, env, workdir, timeout_s=plan.timeout_s, ranks=ranks), (
-                first_rank
-            )
-        commands, configs = tf_commands(plan, workers, nodes, workdir)
-        if nodes.count > 1 and not configs[0]:
-            return GroupOutcome(failure=_NO_TF_CLUSTER), first_rank
-        base = group_env(extra)
-        # every worker gets the same launch time, its own TF_CONFIG
-        envs = [{**base, **config} for config in configs]
-        outcome = _run_tf(commands, envs, workdir, plan, ranks)
+            envs = [group_env(extra)]
+        else:
+            commands, configs = tf_commands(plan, workers, nodes, workdir)
+            if nodes.count > 1 and "TF_CONFIG" not in configs[0]:
+                return GroupOutcome(failure=_NO_TF_CLUSTER), first_rank
+            base = group_env(extra)  # every worker gets the same launch time, its own TF_CONFIG
+            envs = [{**base, **config} for config in configs]
+        outcome = run_group(commands, envs, workdir, timeout_s=plan.timeout_s, ranks=ranks)
         return outcome, first_rank
 
 
 _NO_TF_CLUSTER = "a multi-node TensorFlow run needs every worker's address (--tf-workers)"
-
-
-def _run_tf(
-    commands: list[list[str]],
-    envs: list[dict[str, str]],
-    workdir: Path,
-    plan: Plan,
-    ranks: list[int],
-) -> GroupOutcome:
-    """TF_CONFIG differs per worker: wrap each command so it sets its own, in one group run."""
-    wrapped = [
-        python_command("-c", _SET_ENV_AND_RUN, env["TF_CONFIG"], *command)
-        if "TF_CONFIG" in env
-        else command
-        for command, env in zip(commands, envs, strict=True)
-    ]
-    return run_group(wrapped, envs[0], workdir, timeout_s=plan.timeout_s, ranks=ranks)
-
-
-# os.execv keeps the pid (and so the process group the parent kills); only TF_CONFIG differs
-_SET_ENV_AND_RUN = (
-    "import os, sys; os.environ['TF_CONFIG'] = sys.argv[1]; os.execv(sys.argv[2], sys.argv[2:])"
-)
 
 
 def rows_for(

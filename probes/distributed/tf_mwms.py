@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     gpus = tf.config.list_physical_devices("GPU")
     if os.environ.get("FWADVISE_DIST_DEVICE") == "cpu":
         gpus = []
+    if gpus and world_workers > 1:  # one GPU per worker process, as torchrun's LOCAL_RANK
+        local = int(os.environ.get("FWADVISE_LOCAL_RANK", "0"))
+        gpus = [gpus[local % len(gpus)]]
+        tf.config.set_visible_devices(gpus, "GPU")
     if len(gpus) > 1 and world_workers == 1:
         strategy: Any = tf.distribute.MirroredStrategy()
     else:
