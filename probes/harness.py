@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fwadvise.probes import suite as suite_mod
-from fwadvise.probes.stats import BUSY_CORES, Budget, Measurement, measure
+from fwadvise.probes.stats import BUSY_CORES, Budget, Measurement, measure, quantile
 
 DEPLOY_MODES = ("tflite", "export", "onnx")
 
@@ -203,16 +203,125 @@ def run_task(
             row["throughput"] = prepared.work / result.median_s
             row["unit"] = prepared.unit
             row.update(prepared.extra)
-    except Skipped as exc:
+    except Exception as exc:  # MemoryError and framework OOM errors included
+        failed(row, exc)
+    if "error" not in row:
+        add_peaks(row, backend)
+    return row
+
+
+def failed(row: dict[str, Any], exc: Exception) -> dict[str, Any]:
+    """The row of a task that raised: skipped (a known reason) or an error with its traceback."""
+    if isinstance(exc, Skipped):
         row["error"] = f"skipped: {exc}"
         row["skipped"] = True
-    except Exception as exc:  # MemoryError and framework OOM errors included
+    else:
         row["error"] = describe(exc)
         row["traceback"] = traceback.format_exc(limit=-3)[-2000:]
-    if "error" not in row:
-        device_peak = backend.device_peak_mb()
-        row["peak_rss_mb"] = rss_peak_mb()
-        row["peak_memory_mb"] = device_peak if device_peak is not None else row["peak_rss_mb"]
+    return row
+
+
+def add_peaks(row: dict[str, Any], backend: Backend) -> None:
+    device_peak = backend.device_peak_mb()
+    row["peak_rss_mb"] = rss_peak_mb()
+    row["peak_memory_mb"] = device_peak if device_peak is not None else row["peak_rss_mb"]
+    baseline = row.get("memory_baseline_mb")
+    if device_peak is None and baseline is not None and row["peak_rss_mb"] is not None:
+        # CPU: what the task added to the process (the framework's runtime was there before)
+        row["memory_growth_mb"] = round(max(0.0, row["peak_rss_mb"] - baseline), 1)
+
+
+# --- paired turns -------------------------------------------------------------------------------
+
+TURN_QUANTILE = 0.10  # a turn's estimate: its least disturbed calls, not its unluckiest
+CALIBRATION = suite_mod.Task("calibration", "numpy", {"n": 512})
+
+
+@dataclass
+class Turns:
+    """A task set up for paired turns (probes/runner.py alternates the two workers' turns)."""
+
+    prepared: Prepared
+    sync: Callable[[], None] | None
+    row: dict[str, Any]
+    first_call_s: float
+    calls_s: list[float] = field(default_factory=list)
+    estimates_s: list[float] = field(default_factory=list)
+
+
+def calibration(params: dict[str, Any], seed: int) -> Prepared:
+    """The noise floor's workload: the same numpy GEMM in both workers, true ratio 1."""
+    import numpy as np
+
+    from fwadvise.probes import data
+
+    a, b = data.gemm(params, seed)
+    return Prepared(lambda: np.matmul(a, b), work=data.gemm_gflop(params), unit="GFLOP/s")
+
+
+def prepare_turns(
+    backend: Backend, task: suite_mod.Task, before: Callable[[], None]
+) -> Turns | dict[str, Any]:
+    """Build the task and make its first call (compilation, tracing) and a warm-up; a failure
+    is the task's error row instead."""
+    row = base_row(backend.framework, backend.device, task)
+    row["threads"] = backend.threads
+    row["memory_baseline_mb"] = rss_mb()
+    reset_rss_peak()
+    backend.reset_device_peak()
+    try:
+        before()
+        if task == CALIBRATION:
+            prepared, sync = calibration(task.params, 0), None
+        else:
+            prepared, sync = backend.prepare(task), backend.sync()
+        first = _timed_call(prepared.fn, sync)
+        for _ in range(5 if prepared.per_call else 1):
+            _timed_call(prepared.fn, sync)
+    except Exception as exc:
+        return failed(row, exc)
+    return Turns(prepared, sync, row, first)
+
+
+def _timed_call(fn: Callable[[], object], sync: Callable[[], None] | None) -> float:
+    start = time.perf_counter()
+    fn()
+    if sync is not None:
+        sync()
+    return time.perf_counter() - start
+
+
+def take_turn(turns: Turns, seconds: float, record: bool = True) -> tuple[float, int]:
+    """Call the task until `seconds` have passed (at least once): (the turn's estimate, calls).
+    An unrecorded turn (a warm-up) leaves the task's figures as they were."""
+    times: list[float] = []
+    end = time.perf_counter() + seconds
+    while not times or time.perf_counter() < end:
+        times.append(_timed_call(turns.prepared.fn, turns.sync))
+    estimate = quantile(times, TURN_QUANTILE)
+    if not record:
+        return estimate, len(times)
+    turns.calls_s += times
+    turns.estimates_s.append(estimate)
+    return estimate, len(times)
+
+
+def finish_turns(turns: Turns, backend: Backend) -> dict[str, Any]:
+    """The task's row: per-call statistics over all its turns, and each turn's estimate."""
+    row = turns.row
+    if not turns.calls_s:
+        row["error"] = "no turn was measured"
+        return row
+    result = Measurement(tuple(turns.calls_s), number=1, first_call_s=turns.first_call_s)
+    row.update(result.summary())
+    # the per-call times can number thousands; the turns' estimates are what the ratio uses
+    row["samples_s"] = list(turns.estimates_s)
+    row["turns_s"] = list(turns.estimates_s)
+    row["calls"] = len(turns.calls_s)
+    row["throughput"] = turns.prepared.work / result.median_s
+    row["unit"] = turns.prepared.unit
+    row.update(turns.prepared.extra)
+    add_peaks(row, backend)
     return row
 
 

@@ -9,7 +9,13 @@ later crashes, hangs or is interrupted. Messages, in order:
     {"type": "hello", "framework": ..., "available": false, "reason": "..."}
     {"type": "start", "workload": ..., "mode": ...}        before each task
     {"type": "row", "row": {...}}                           one evidence row per task
+    {"type": "ready", "workload": ..., "mode": ..., "first_call_s": ...}   a paired task is set up
+    {"type": "turn", "workload": ..., "mode": ..., "estimate_s": ..., "calls": ...}   one turn
     {"type": "done"}                                        the worker finished cleanly
+
+The parent drives the worker with commands, one JSON object a line on the worker's stdin (see
+COMMANDS): run a task alone, prepare a task for paired turns, take one timed turn, finish a task
+into its row, quit. Both workers wait on their stdin between turns, so only one measures at once.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 PROTOCOL = 1
-MESSAGE_TYPES = ("hello", "start", "row", "done")
+MESSAGE_TYPES = ("hello", "start", "ready", "turn", "row", "done")
+COMMANDS = ("run", "prepare", "turn", "finish", "quit")
 
 
 class ProtocolError(ValueError):
@@ -34,10 +41,12 @@ class Channel:
     def __init__(self, path: str | Path) -> None:
         self._file: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the worker
 
-    def send(self, message: dict[str, Any]) -> None:
+    def send(self, message: dict[str, Any], durable: bool = True) -> None:
+        """durable=False skips the fsync: a turn's reply is awaited at once and cheap to lose."""
         self._file.write(json.dumps(message, default=str, allow_nan=False) + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if durable:
+            os.fsync(self._file.fileno())
 
     def write_raw(self, text: str) -> None:
         """For fault injection only: bytes that are not a message."""
@@ -100,3 +109,18 @@ class Reader:
         except ProtocolError as exc:
             self.malformed.append(str(exc))
             return []
+
+
+def command(line: str) -> dict[str, Any]:
+    """One parent command from a line of the worker's stdin; ProtocolError when it is not one."""
+    try:
+        message = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"command not JSON ({exc.msg}): {line[:80]!r}") from None
+    if not isinstance(message, dict) or message.get("cmd") not in COMMANDS:
+        raise ProtocolError(f"not a command: {line[:80]!r}")
+    return message
+
+
+def encode_command(cmd: str, **fields: Any) -> bytes:
+    return (json.dumps({"cmd": cmd, **fields}) + "\n").encode()

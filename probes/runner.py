@@ -12,28 +12,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
-import tempfile
+import statistics
+import subprocess  # noqa: F401 - tests patch runner.subprocess.Popen
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from fwadvise.advisor.files import Terminated, terminate_as_interrupt
 from fwadvise.probes import suite as suite_mod
-from fwadvise.probes.compare import compare
+from fwadvise.probes.compare import compare, noise_floor
 from fwadvise.probes.detect import detect_hardware, fingerprint, usable_cores
-from fwadvise.probes.protocol import Reader
+from fwadvise.probes.harness import CALIBRATION
+from fwadvise.probes.session import ProgressLike, WorkerOutcome, WorkerSession
 from fwadvise.probes.stats import BUSY_CORES, Measurement
 
 SCHEMA_VERSION = 1
 DEFAULT_TIMEOUT_S = {"quick": 120.0, "full": 1200.0}
-DEFAULT_ROUNDS = {"quick": 1, "full": 3}
-POLL_S = 0.05
+DEFAULT_ROUNDS = {"quick": 3, "full": 3}
+PAIRED_MODES = ("eager", "compiled")
 
 
 class Progress:
@@ -50,12 +46,6 @@ class Progress:
         """A row is final (measured or failed)."""
 
 
-class ProgressLike(Protocol):
-    def plan(self, total: int, estimate_s: float) -> None: ...
-    def starting(self, framework: str, what: str) -> None: ...
-    def row(self, row: dict[str, Any]) -> None: ...
-
-
 class ProbeInterrupted(KeyboardInterrupt):
     """Ctrl-C during a probe run; `evidence` holds what finished, marked interrupted."""
 
@@ -64,78 +54,11 @@ class ProbeInterrupted(KeyboardInterrupt):
         self.evidence = evidence
 
 
-@dataclass
-class WorkerOutcome:
-    framework: str
-    hello: dict[str, Any] | None = None
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    failure: str | None = None  # why the worker stopped early (crash, timeout, ...)
-    done: bool = False
-    wall_s: float = 0.0
-
-
 def estimate_s(framework: str, task: suite_mod.Task, cache_warm: bool = False) -> float:
     """Seconds a task takes here (2-core CPU); a cold torch.compile dominates everything."""
     if task.mode == "compiled":
         return (5.0 if cache_warm else 20.0) if framework == "pytorch" else 1.5
     return task.estimate_s
-
-
-def worker_command(
-    framework: str,
-    result: Path,
-    suite: str,
-    device: str,
-    threads: int,
-    workloads: Iterable[str] | None,
-) -> list[str]:
-    # -P (Python 3.11+): the working folder is not put on sys.path, so files in the folder
-    # fwadvise was started from (a `torch.py`, an `argparse.py`) are never imported; the
-    # worker also runs in its own temporary folder (run_worker's cwd), which covers 3.10.
-    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
-    command = [sys.executable, *safe_path, "-m", "fwadvise.probes.worker"]
-    command += ["--framework", framework]
-    command += ["--result", str(result), "--suite", suite, "--device", device]
-    command += ["--threads", str(threads)]
-    if workloads:
-        command += ["--workloads", ",".join(workloads)]
-    return command
-
-
-def worker_env(threads: int) -> dict[str, str]:
-    env = dict(os.environ)
-    # the same thread count for every library; TensorFlow ignores these, the worker sets it
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = str(threads)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # less log noise; results do not use stdout
-    return env
-
-
-def _tail(path: Path, lines: int = 3) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    kept = [line.strip() for line in text.splitlines() if line.strip()]
-    return " | ".join(kept[-lines:])[-400:]
-
-
-def _exit_reason(code: int) -> str:
-    if code < 0:
-        name = (
-            signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-        )
-        if -code == signal.SIGKILL:
-            return f"worker killed by {name} (the system may have run out of memory)"
-        return f"worker crashed (signal {name})"
-    return f"worker exited with status {code} before finishing"
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Kill the worker and anything it started (compile sub-processes), then reap it."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 def run_worker(
@@ -150,74 +73,100 @@ def run_worker(
     progress: ProgressLike | None = None,
     outcome: WorkerOutcome | None = None,
 ) -> WorkerOutcome:
-    """Run one framework's worker to the end, its timeout, or Ctrl-C (re-raised after cleanup).
-
-    Rows land in `outcome` as they arrive, so a caller that passes one keeps them on Ctrl-C.
-    """
-    progress = progress or Progress()
+    """Run one framework's worker alone through `tasks` (its turns unpaired), to the end, its
+    timeout, or Ctrl-C (re-raised after cleanup). Rows land in `outcome` as they arrive."""
     outcome = outcome or WorkerOutcome(framework)
-    with tempfile.TemporaryDirectory(prefix=f"fwadvise-{framework}-") as tmp:
-        result, log = Path(tmp) / "result.jsonl", Path(tmp) / "worker.log"
-        reader = Reader(result)
-        start = time.monotonic()
-        progress.starting(framework, "start-up")
-        with open(log, "wb") as log_file:
-            process = subprocess.Popen(
-                worker_command(framework, result, suite, device, threads, workloads),
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=worker_env(threads),
-                cwd=tmp,  # nothing of the caller's working folder can be imported
-                start_new_session=True,
-            )
-            try:
-                while True:
-                    code = process.poll()
-                    _take(reader.poll(), outcome, progress)
-                    if code is not None:
-                        _take(reader.poll() + reader.flush_partial(), outcome, progress)
-                        _stop(process)  # its compile helpers must not disturb the next worker
-                        break
-                    if time.monotonic() - start > timeout_s:
-                        _stop(process)
-                        _take(reader.poll(), outcome, progress)
-                        outcome.failure = f"worker timed out after {timeout_s:g} s"
-                        break
-                    time.sleep(POLL_S)
-            except BaseException:
-                _stop(process)
-                raise
-        outcome.wall_s = time.monotonic() - start
-        if outcome.failure is None and not outcome.done:
-            outcome.failure = _explain(code, reader.malformed, log)
-        elif reader.malformed:
-            outcome.failure = f"worker sent malformed output: {reader.malformed[0]}"
+    session = WorkerSession(
+        framework,
+        progress or Progress(),
+        suite=suite,
+        device=device,
+        threads=threads,
+        timeout_s=timeout_s,
+        workloads=workloads,
+        outcome=outcome,
+    )
+    with session:
+        Alternation([session], suite).run(tasks, calibrate=False)
     return outcome
 
 
-def _explain(code: int | None, malformed: list[str], log: Path) -> str:
-    if malformed:
-        return f"worker sent malformed output and no result: {malformed[0]}"
-    reason = _exit_reason(code) if code else "worker ended without a result"
-    tail = _tail(log)
-    return f"{reason}: {tail}" if tail else reason
+class Alternation:
+    """Live workers measuring the same tasks in alternating short turns (A B B A ...).
 
+    Drift of a shared machine (a neighbour's burst, a slow period of the host) then lands on
+    both sides of a comparison instead of on whichever framework ran second; each side of a
+    turn pair is estimated by the 10th percentile of its calls (probes/harness.py). A worker
+    that fails drops out: the others go on alone, and its missing rows become error rows.
+    """
 
-def _take(messages: list[dict[str, Any]], outcome: WorkerOutcome, progress: ProgressLike) -> None:
-    for message in messages:
-        kind = message["type"]
-        if kind == "hello":
-            outcome.hello = message
-        elif kind == "start":
-            progress.starting(outcome.framework, f"{message.get('workload')} {message.get('mode')}")
-        elif kind == "row":
-            row = message["row"]
-            row["framework"] = outcome.framework  # a worker speaks only for its own framework
-            outcome.rows.append(row)
-            progress.row(row)
-        elif kind == "done":
-            outcome.done = True
+    def __init__(self, sessions: list[WorkerSession], suite: str) -> None:
+        self.sessions = sessions
+        self.turns = suite_mod.BUDGETS[suite]["turns"]
+        self.turn_s = suite_mod.BUDGETS[suite]["turn_s"]
+
+    def live(self) -> list[WorkerSession]:
+        return [s for s in self.sessions if s.available]
+
+    def run(self, tasks: list[suite_mod.Task], *, calibrate: bool) -> list[dict[str, Any]]:
+        """Every task in order; returns the calibration rows (empty without calibration)."""
+        solo = [t for t in tasks if t.mode not in PAIRED_MODES]
+        for session in self.sessions:
+            session.await_reply(("hello",))
+            self._alone(session, [t for t in solo if t.workload == "import"])
+        calibrating = self._prepare(CALIBRATION) if calibrate and len(self.live()) > 1 else []
+        for task in tasks:
+            if task.mode in PAIRED_MODES:
+                self._paired(task)
+                self._turns(CALIBRATION, calibrating, 2)  # the noise floor, all along the run
+        for session in self.live():
+            self._alone(session, [t for t in solo if t.workload != "import"])
+        return [row for s in calibrating if (row := self._finish(s, CALIBRATION))]
+
+    def _alone(self, session: WorkerSession, tasks: list[suite_mod.Task]) -> None:
+        """Tasks with nothing to pair (import time, one framework's deployment formats)."""
+        for task in tasks:
+            if session.available and session.framework in task.frameworks:
+                session.ask("run", ("row",), workload=task.workload, mode=task.mode)
+
+    def _sides(self, task: suite_mod.Task) -> list[WorkerSession]:
+        return [s for s in self.live() if s.framework in task.frameworks]
+
+    def _prepare(self, task: suite_mod.Task) -> list[WorkerSession]:
+        ready = []
+        for session in self._sides(task):
+            reply = session.ask("prepare", ("ready", "row"), workload=task.workload, mode=task.mode)
+            if reply is not None and reply["type"] == "ready":
+                ready.append(session)
+        return ready
+
+    def _paired(self, task: suite_mod.Task) -> None:
+        sides = self._prepare(task)
+        self._turns(task, sides, self.turns, warm_up=True)
+        for session in sides:
+            self._finish(session, task)
+
+    def _turns(
+        self, task: suite_mod.Task, sides: list[WorkerSession], count: int, warm_up: bool = False
+    ) -> None:
+        """`count` recorded turns per side; a warm-up turn first, unrecorded: the first calls
+        after the other worker's turn find cold caches and sleeping threads."""
+        for turn in range(-1 if warm_up else 0, count):
+            order = sides if turn % 2 == 0 else sides[::-1]  # ABBA: linear drift cancels
+            for session in order:
+                if session.available:
+                    session.ask(
+                        "turn",
+                        ("turn",),
+                        workload=task.workload,
+                        mode=task.mode,
+                        seconds=self.turn_s,
+                        record=turn >= 0,
+                    )
+
+    def _finish(self, session: WorkerSession, task: suite_mod.Task) -> dict[str, Any] | None:
+        reply = session.ask("finish", ("row",), workload=task.workload, mode=task.mode)
+        return reply["row"] if reply else None
 
 
 def error_row(framework: str, device: str, task: suite_mod.Task, error: str) -> dict[str, Any]:
@@ -308,10 +257,14 @@ def finish(evidence: dict[str, Any], started: float) -> dict[str, Any]:
     evidence["duration_s"] = round(time.monotonic() - started, 2)
     evidence["notes"] = notes_for(evidence["results"])
     evidence["comparisons"] = [c.to_dict() for c in compare(evidence)]
+    floor = noise_floor(evidence)
+    evidence["noise_floor"] = floor.to_dict() if floor else None
+    if floor:
+        evidence["notes"].append(floor.summary)
     return evidence
 
 
-@terminate_as_interrupt()  # SIGTERM/SIGHUP as Ctrl-C: the worker is stopped, its folder removed
+@terminate_as_interrupt()  # SIGTERM/SIGHUP as Ctrl-C: the workers are stopped, folders removed
 def run_probes(
     *,
     suite: str = "quick",
@@ -326,8 +279,10 @@ def run_probes(
 ) -> dict[str, Any]:
     """Measure, and return the evidence document (DESIGN.md's format plus comparisons).
 
-    `rounds` fresh worker processes per framework, alternating frameworks (pyperf's lesson: a
-    process has its own luck with memory placement and neighbours), pool their samples.
+    Each round starts a fresh worker per framework, all alive together, and alternates their
+    turns task by task (Alternation); `rounds` such process pairs (pyperf's lesson: a process
+    has its own luck with memory placement and neighbours) give the interval its spread between
+    processes. A numpy GEMM run in every worker along the way is the run's noise floor.
     Raises ProbeInterrupted (a KeyboardInterrupt) on Ctrl-C, carrying the partial evidence.
     """
     started = time.monotonic()
@@ -340,44 +295,71 @@ def run_probes(
     rounds = rounds or DEFAULT_ROUNDS[suite]
     evidence = new_evidence(detect_hardware(), suite, threads, label, device)
     evidence["rounds"] = rounds
-    per_framework = {fw: suite_mod.tasks_for(fw, tasks) for fw in frameworks}
-    total = rounds * sum(len(t) for t in per_framework.values())
-    estimate = rounds * sum(
-        suite_mod.IMPORT_ESTIMATE_S[fw] + sum(estimate_s(fw, t) for t in fw_tasks)
-        for fw, fw_tasks in per_framework.items()
-    )
-    progress.plan(total, estimate)
+    per_round = [round_tasks(tasks, k) for k in range(rounds)]
+    _plan(progress, frameworks, per_round)
     collected: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
+    calibration: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
     interrupted = False
-    for _ in range(rounds):
-        for framework, fw_tasks in per_framework.items():
-            outcome = WorkerOutcome(framework)
-            try:
-                run_worker(
-                    framework,
-                    fw_tasks,
-                    suite=suite,
-                    device=device,
-                    threads=threads,
-                    timeout_s=timeout_s,
-                    workloads=workloads,
-                    progress=progress,
-                    outcome=outcome,
-                )
-            except KeyboardInterrupt as stop:
-                why = stop if isinstance(stop, Terminated) else "Ctrl-C"
-                outcome.failure = f"interrupted ({why})"
-                interrupted = True
-            _collect(evidence, collected[framework], outcome, fw_tasks, device, progress)
-            if interrupted:
-                break
+    options = {"suite": suite, "device": device, "threads": threads, "timeout_s": timeout_s}
+    failed: set[str] = set()  # a worker that crashed or hung would likely do so again
+    for k, round_plan in enumerate(per_round):
+        outcomes = [WorkerOutcome(fw) for fw in frameworks if fw not in failed]
+        if not outcomes:
+            break
+        calibration_rows: list[dict[str, Any]] = []
+        try:
+            with contextlib.ExitStack() as stack:
+                sessions = [
+                    stack.enter_context(
+                        WorkerSession(
+                            o.framework, progress, workloads=workloads, outcome=o, **options
+                        )
+                    )
+                    for o in outcomes
+                ]
+                alternation = Alternation(sessions, suite)
+                calibration_rows = alternation.run(round_plan, calibrate=len(outcomes) > 1)
+        except KeyboardInterrupt as stop:
+            interrupted = True
+            why = stop if isinstance(stop, Terminated) else "Ctrl-C"
+            for outcome in outcomes:
+                if outcome.failure is None and not outcome.done:
+                    outcome.failure = f"interrupted ({why})"
+        for outcome in outcomes:
+            if outcome.failure or not (outcome.hello or {}).get("available"):
+                failed.add(outcome.framework)
+            fw_tasks = suite_mod.tasks_for(outcome.framework, round_plan)
+            _collect(evidence, collected[outcome.framework], outcome, fw_tasks, device, progress, k)
+        for row in calibration_rows:
+            calibration[row["framework"]].append([{**row, "process": k}])
         if interrupted:
             break
     evidence["results"] = [row for fw in frameworks for row in merge_rounds(collected[fw])]
+    evidence["calibration"] = [row for fw in frameworks for row in merge_rounds(calibration[fw])]
     if interrupted:
+        per_framework = {fw: suite_mod.tasks_for(fw, tasks) for fw in frameworks}
         _interrupted(evidence, per_framework, device)
         raise ProbeInterrupted(finish(evidence, started))
     return finish(evidence, started)
+
+
+def round_tasks(tasks: list[suite_mod.Task], k: int) -> list[suite_mod.Task]:
+    """Every round measures the import and the paired tasks; the deployment formats (one
+    framework each, nothing to pair) are measured in the first round only."""
+    return [t for t in tasks if k == 0 or t.mode in PAIRED_MODES or t.workload == "import"]
+
+
+def _plan(
+    progress: ProgressLike, frameworks: tuple[str, ...], per_round: list[list[suite_mod.Task]]
+) -> None:
+    total, estimate = 0, 0.0
+    for round_plan in per_round:
+        for fw in frameworks:
+            fw_tasks = suite_mod.tasks_for(fw, round_plan)
+            total += len(fw_tasks)
+            estimate += suite_mod.IMPORT_ESTIMATE_S[fw] / len(frameworks)  # they start together
+            estimate += sum(estimate_s(fw, t) for t in fw_tasks)
+    progress.plan(total, estimate)
 
 
 def _collect(
@@ -387,21 +369,22 @@ def _collect(
     tasks: list[suite_mod.Task],
     device: str,
     progress: ProgressLike,
+    process: int,
 ) -> None:
     entry = framework_entry(outcome)
     known = evidence["frameworks"].get(outcome.framework)
     if known is None or (entry.get("available") and not known.get("available")):
         evidence["frameworks"][outcome.framework] = entry
+    # the calibration's rows are the noise floor's, kept apart from the frameworks' results
+    outcome.rows = [r for r in outcome.rows if r.get("workload") != CALIBRATION.workload]
     rows = complete_rows(outcome, tasks, device)
     for row in rows[len(outcome.rows) :]:
         progress.row(row)  # the error rows the worker could not send itself
-    rounds.append(rows)
+    rounds.append([{**row, "process": process} for row in rows])
 
 
 def merge_rounds(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """One row per task from each round's row: samples pooled, errors kept beside them."""
-    if len(rounds) <= 1:
-        return rounds[0] if rounds else []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for rows in rounds:
         for row in rows:
@@ -414,20 +397,44 @@ def merge_row(group: list[dict[str, Any]]) -> dict[str, Any]:
     if not measured:
         return group[0]
     first = measured[0]
-    pooled = Measurement(
-        tuple(s for r in measured for s in r["samples_s"]),
-        number=first.get("number") or 1,
-        first_call_s=first.get("first_call_s"),  # a later process may find warm caches
-    )
-    row = {**first, **pooled.summary(), "rounds": len(measured)}
-    if first.get("throughput"):
-        row["throughput"] = first["throughput"] * first["median_s"] / pooled.median_s
-    for key in ("peak_memory_mb", "peak_rss_mb", "other_load_cores"):
+    if first.get("turns_s") is not None:
+        row = merge_turns(measured)
+    else:
+        pooled = Measurement(
+            tuple(s for r in measured for s in r["samples_s"]),
+            number=first.get("number") or 1,
+            first_call_s=first.get("first_call_s"),  # a later process may find warm caches
+        )
+        row = {**first, **pooled.summary(), "rounds": len(measured)}
+        if first.get("throughput"):
+            row["throughput"] = first["throughput"] * first["median_s"] / pooled.median_s
+    for key in ("peak_memory_mb", "peak_rss_mb", "memory_growth_mb", "other_load_cores"):
         values = [r[key] for r in measured if r.get(key) is not None]
         row[key] = max(values) if values else row.get(key)
     errors = [r["error"] for r in group if r.get("error")]
     if errors:
         row["round_errors"] = errors
+    return row
+
+
+def merge_turns(measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """Paired rows of several processes: each process's turns kept apart (the comparison pairs
+    them process by process); the per-call figures are the median over processes."""
+    median = statistics.median
+    first = measured[0]
+    processes = max(r.get("process", 0) for r in measured) + 1
+    by_process: list[list[float]] = [[] for _ in range(processes)]
+    for r in measured:
+        by_process[r.get("process", 0)] = list(r["turns_s"])
+    row = {**first, "rounds": len(measured), "process_turns_s": by_process}
+    for key in ("median_s", "p90_s", "iqr_s", "throughput"):
+        values = [r[key] for r in measured if r.get(key) is not None]
+        row[key] = median(values) if values else None
+    row["samples_s"] = [s for r in measured for s in r["turns_s"]]
+    row["repeats"] = sum(r.get("repeats") or 0 for r in measured)
+    row["calls"] = sum(r.get("calls") or 0 for r in measured)
+    row["reliable"] = all(r.get("reliable") is not False for r in measured)
+    row.pop("turns_s", None)
     return row
 
 

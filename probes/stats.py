@@ -226,3 +226,51 @@ def normal_ratio(
     ratio = median_a / median_b
     half = 1.96 * math.hypot(rel_se(median_a, iqr_a, n_a), rel_se(median_b, iqr_b, n_b))
     return RatioInterval(ratio=ratio, low=ratio * math.exp(-half), high=ratio * math.exp(half))
+
+
+PAIRED_FLOOR = 0.04  # the narrowest half-width a paired interval may claim (+-4%)
+
+
+@dataclass(frozen=True)
+class PairedRatio(RatioInterval):
+    processes: int = 1
+    turns: int = 0
+
+
+def paired_ratio(
+    a: Sequence[Sequence[float]], b: Sequence[Sequence[float]], floor: float = PAIRED_FLOOR
+) -> PairedRatio:
+    """The time ratio a/b from paired turns, process by process (pyperf's model).
+
+    Each process pair gives the median of its turns' log ratios; the ratio is the median over
+    process pairs. The interval's half-width (in log terms) is the widest of: the floor, the
+    turns' own scatter (1.96 standard errors of a median), and the spread between process
+    pairs, sized to contain another run's ratio (2 standard deviations * sqrt(2/K)).
+    """
+    per_process: list[float] = []
+    errors: list[float] = []
+    turns = 0
+    for side_a, side_b in zip(a, b, strict=False):
+        logs = [math.log(x / y) for x, y in zip(side_a, side_b, strict=False) if x > 0 and y > 0]
+        if not logs:
+            continue
+        turns += len(logs)
+        per_process.append(statistics.median(logs))
+        if len(logs) > 1:
+            errors.append(1.2533 * statistics.stdev(logs) / math.sqrt(len(logs)))
+    if not per_process:
+        raise ValueError("no paired turns on both sides")
+    k = len(per_process)
+    half = math.log1p(floor)
+    if errors:
+        half = max(half, 1.96 * math.sqrt(statistics.fmean(e * e for e in errors) / k))
+    if k > 1:
+        half = max(half, 2.0 * statistics.stdev(per_process) * math.sqrt(2.0 / k))
+    center = statistics.median(per_process)
+    return PairedRatio(
+        ratio=math.exp(center),
+        low=math.exp(center - half),
+        high=math.exp(center + half),
+        processes=k,
+        turns=turns,
+    )

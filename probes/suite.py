@@ -52,10 +52,23 @@ SHAPES: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
-# Harness limits per suite: seconds of repeats per row before the cap, and the latency calls.
+# Harness limits per suite: seconds of repeats per row before the cap, and the latency calls
+# (tasks measured alone); for paired tasks, turns per worker per task and each turn's seconds.
 BUDGETS: dict[str, dict[str, Any]] = {
-    "quick": {"max_time_s": 1.0, "max_repeats": 30, "latency_max_time_s": 0.5},
-    "full": {"max_time_s": 4.0, "max_repeats": 100, "latency_max_time_s": 2.0},
+    "quick": {
+        "max_time_s": 1.0,
+        "max_repeats": 30,
+        "latency_max_time_s": 0.5,
+        "turns": 6,
+        "turn_s": 0.1,
+    },
+    "full": {
+        "max_time_s": 4.0,
+        "max_repeats": 100,
+        "latency_max_time_s": 2.0,
+        "turns": 12,
+        "turn_s": 0.25,
+    },
 }
 
 COMPUTE = ("gemm", "gemm_bf16", "conv", "lstm", "transformer", "train_step", "infer_latency")

@@ -2,9 +2,10 @@
 
 The parent (probes/runner.py) starts one fresh worker per framework, so torch and tensorflow never
 share a process (they would fight over threads, allocators and oneDNN state). The worker imports
-its framework, reports what that framework sees, runs the suite's tasks through the harness in
-probes/stats.py and sends each row as it finishes (probes/protocol.py). A task that fails is an
-error row; the worker goes on with the next.
+its framework, reports what that framework sees, then does what the parent's commands on its
+stdin say (probes/protocol.py): run a task alone, or prepare one and measure it in short turns
+that the parent alternates with the other framework's worker, then send the task's row. A task
+that fails is an error row; the worker goes on with the next.
 
 FWADVISE_PROBE_FAULT=KIND[:FRAMEWORK[:WORKLOAD]][,...] injects a fault for tests. KIND is one of
 crash (abort), killed (SIGKILL, as the OOM killer does), hang, garbage (bytes that are not the
@@ -20,12 +21,22 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fwadvise.probes import suite as suite_mod
 from fwadvise.probes.detect import usable_cores
-from fwadvise.probes.harness import describe, rss_mb, run_task
-from fwadvise.probes.protocol import Channel
+from fwadvise.probes.harness import (
+    CALIBRATION,
+    Turns,
+    describe,
+    finish_turns,
+    prepare_turns,
+    rss_mb,
+    run_task,
+    take_turn,
+)
+from fwadvise.probes.protocol import Channel, command
 
 FAULT_ENV = "FWADVISE_PROBE_FAULT"
 FAULT_KINDS = ("crash", "killed", "hang", "garbage", "oom", "noframework")
@@ -130,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind in faults_at(faults, None, first_task=False):
         strike(kind, channel)
     workloads = tuple(args.workloads.split(",")) if args.workloads else None
-    tasks = suite_mod.tasks_for(args.framework, suite_mod.plan(args.suite, workloads))
+    plan = suite_mod.plan(args.suite, workloads)
     threads = args.threads or usable_cores()
     try:
         _, import_s = import_framework(args.framework, faults)
@@ -151,27 +162,86 @@ def main(argv: list[str] | None = None) -> int:
         channel.send({**hello, "reason": reason})
         channel.send({"type": "done"})
         return 0
-    channel.send(
-        {"type": "hello", "framework": args.framework, "available": True, "info": backend.info()}
-    )
-    first = True
-    for task in tasks:
-        channel.send({"type": "start", "workload": task.workload, "mode": task.mode})
-        if task.workload == "import":
-            row = import_row(args.framework, backend.device, import_s)
-        else:
-            due = faults_at(faults, task.workload, first)
-            first = False
-
-            def inject(due: list[str] = due) -> None:
-                for kind in due:
-                    strike(kind, channel)
-
-            row = run_task(backend, task, args.suite, inject)
-        channel.send({"type": "row", "row": row})
+    info = {**backend.info(), "affinity": affinity()}
+    channel.send({"type": "hello", "framework": args.framework, "available": True, "info": info})
+    tasks = {t.key: t for t in [*suite_mod.tasks_for(args.framework, plan), CALIBRATION]}
+    Server(args.framework, backend, channel, faults, import_s, tasks, args.suite).serve(sys.stdin)
     channel.send({"type": "done"})
     channel.close()
     return 0
+
+
+def affinity() -> list[int] | None:
+    """The cores this worker may run on (both workers get the same set, recorded)."""
+    getter = getattr(os, "sched_getaffinity", None)
+    return sorted(getter(0)) if getter else None
+
+
+class Server:
+    """Answers the parent's commands (probes/protocol.py) until it says quit or stdin closes."""
+
+    def __init__(
+        self,
+        framework: str,
+        backend: Any,
+        channel: Channel,
+        faults: dict[str, str | None],
+        import_s: float,
+        tasks: dict[tuple[str, str], suite_mod.Task],
+        suite: str,
+    ) -> None:
+        self.framework, self.backend, self.channel, self.suite = framework, backend, channel, suite
+        self.faults, self.import_s, self.tasks = faults, import_s, tasks
+        self.prepared: dict[tuple[str, str], Turns] = {}
+        self.first = True
+
+    def serve(self, commands: Iterable[str]) -> None:
+        for line in commands:
+            cmd = command(line)
+            if cmd["cmd"] == "quit":
+                return
+            task = self.tasks[(cmd["workload"], cmd["mode"])]
+            getattr(self, "_" + cmd["cmd"])(task, cmd)
+
+    def _inject(self, task: suite_mod.Task) -> Callable[[], None]:
+        due = faults_at(self.faults, task.workload, self.first)
+        self.first = False
+
+        def inject() -> None:
+            for kind in due:
+                strike(kind, self.channel)
+
+        return inject
+
+    def _run(self, task: suite_mod.Task, cmd: dict[str, Any]) -> None:
+        """A task measured alone (import time, deployment formats)."""
+        self.channel.send({"type": "start", "workload": task.workload, "mode": task.mode})
+        if task.workload == "import":
+            row = import_row(self.framework, self.backend.device, self.import_s)
+        else:
+            row = run_task(self.backend, task, self.suite, self._inject(task))
+        self.channel.send({"type": "row", "row": row})
+
+    def _prepare(self, task: suite_mod.Task, cmd: dict[str, Any]) -> None:
+        self.channel.send({"type": "start", "workload": task.workload, "mode": task.mode})
+        inject = self._inject(task) if task != CALIBRATION else (lambda: None)
+        turns = prepare_turns(self.backend, task, inject)
+        if isinstance(turns, dict):
+            self.channel.send({"type": "row", "row": turns})
+            return
+        self.prepared[task.key] = turns
+        ready = {"type": "ready", "workload": task.workload, "mode": task.mode}
+        self.channel.send({**ready, "first_call_s": turns.first_call_s})
+
+    def _turn(self, task: suite_mod.Task, cmd: dict[str, Any]) -> None:
+        turns = self.prepared[task.key]
+        estimate, calls = take_turn(turns, float(cmd["seconds"]), bool(cmd.get("record", True)))
+        turn = {"type": "turn", "workload": task.workload, "mode": task.mode}
+        self.channel.send({**turn, "estimate_s": estimate, "calls": calls}, durable=False)
+
+    def _finish(self, task: suite_mod.Task, cmd: dict[str, Any]) -> None:
+        row = finish_turns(self.prepared.pop(task.key), self.backend)
+        self.channel.send({"type": "row", "row": row})
 
 
 if __name__ == "__main__":
