@@ -38,7 +38,7 @@ class NoiseFloor:
     ratio: float
     ci_low: float
     ci_high: float
-    margin: float  # relative: max(|ratio - 1|, the interval's half-width)
+    margin: float  # relative: |ratio - 1| + the interval's half-width
     too_noisy: bool
     processes: int
 
@@ -219,7 +219,7 @@ def noise_floor(evidence: Any) -> NoiseFloor | None:
         ratio=interval.ratio,
         ci_low=interval.low,
         ci_high=interval.high,
-        margin=max(abs(interval.ratio - 1), half),
+        margin=abs(interval.ratio - 1) + half,  # its bias, plus its scatter
         too_noisy=abs(interval.ratio - 1) > TOO_NOISY,
         processes=getattr(interval, "processes", 1),
     )

@@ -317,6 +317,7 @@ def finish_turns(turns: Turns, backend: Backend) -> dict[str, Any]:
     # the per-call times can number thousands; the turns' estimates are what the ratio uses
     row["samples_s"] = list(turns.estimates_s)
     row["turns_s"] = list(turns.estimates_s)
+    row["repeats"] = len(turns.estimates_s)  # samples_s holds one estimate per turn
     row["calls"] = len(turns.calls_s)
     row["throughput"] = turns.prepared.work / result.median_s
     row["unit"] = turns.prepared.unit

@@ -431,7 +431,7 @@ def merge_turns(measured: list[dict[str, Any]]) -> dict[str, Any]:
         values = [r[key] for r in measured if r.get(key) is not None]
         row[key] = median(values) if values else None
     row["samples_s"] = [s for r in measured for s in r["turns_s"]]
-    row["repeats"] = sum(r.get("repeats") or 0 for r in measured)
+    row["repeats"] = len(row["samples_s"])
     row["calls"] = sum(r.get("calls") or 0 for r in measured)
     row["reliable"] = all(r.get("reliable") is not False for r in measured)
     row.pop("turns_s", None)

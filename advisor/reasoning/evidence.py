@@ -73,9 +73,10 @@ def facts(files: list[EvidenceFile]) -> dict[str, Any]:
 
 def file_facts(file: EvidenceFile) -> dict[str, Any]:
     """One machine's facts: speed and memory comparisons, availability, hardware."""
-    from fwadvise.probes.compare import compare
+    from fwadvise.probes.compare import compare, noise_floor
 
     date = file.created[:10]
+    noise = noise_floor(file.document)
     found: dict[str, Any] = {}
     chosen: dict[str, Any] = {}
     for comparison in compare(file.document):
@@ -84,10 +85,13 @@ def file_facts(file: EvidenceFile) -> dict[str, Any]:
     for workload, c in chosen.items():
         found[f"{workload}.ratio"] = round(c.ratio, 4)
         found[f"{workload}.faster"] = c.faster if c.clear and c.faster else "none"
-        found[f"{workload}.summary"] = _summary(workload, c, file.label, date)
+        found[f"{workload}.summary"] = _summary(workload, c, file.label, date, noise)
         found[f"{workload}.device"] = "cpu" if c.device == "cpu" else "gpu"
     found.update(memory_facts(file.document.get("results") or [], file.label, date))
     found.update(scaling_facts(file.document.get("results") or [], file.label, date))
+    if noise is not None:
+        found["noise.too_noisy"] = noise.too_noisy
+        found["noise.summary"] = noise.summary
     for framework in ("pytorch", "tensorflow"):
         available = file.document.get("frameworks", {}).get(framework, {}).get("available")
         # null means "not known" (an interrupted run): never read it as "unavailable"
@@ -97,17 +101,27 @@ def file_facts(file: EvidenceFile) -> dict[str, Any]:
     return found
 
 
-def _summary(workload: str, c: Any, label: str, date: str) -> str:
+def _summary(workload: str, c: Any, label: str, date: str, noise: Any = None) -> str:
     if c.clear and c.faster:
         times = 1 / c.ratio if c.faster == "pytorch" else c.ratio
         lead = f"{'PyTorch' if c.faster == 'pytorch' else 'TensorFlow'} {times:.2f}x faster"
     else:
         lead = "no clear difference"
     interval = f", 95% interval {c.ci_low:.2f}-{c.ci_high:.2f}" if c.ci_low is not None else ""
+    if c.method == "paired":
+        interval += ", from turns alternated between the two frameworks"
+    floor = f"; {_floor_phrase(noise)}" if noise else ""
     return (
         f"{workload} ({c.mode}, {c.device}): {lead} "
-        f"(time ratio PyTorch/TensorFlow {c.ratio:.2f}{interval}), measured on {label} on {date}"
+        f"(time ratio PyTorch/TensorFlow {c.ratio:.2f}{interval}{floor}), "
+        f"measured on {label} on {date}"
     )
+
+
+def _floor_phrase(noise: Any) -> str:
+    if noise.too_noisy:
+        return f"the machine was too noisy (calibration ratio {noise.ratio:.3f}, should be 1)"
+    return f"noise floor +-{noise.margin:.1%}"
 
 
 def memory_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[str, Any]:
