@@ -85,13 +85,47 @@ def test_clear_difference_moves_the_score_by_a_bounded_amount(
     without = recommend(kb, answers)
     with_ev = recommend(kb, answers, measured=facts)
     measured = [r for r in with_ev.reasons if r.kind == "measured"]
-    assert [r.rule for r in measured] == ["measured-conv-pytorch"]
+    # 2x with a tight interval: the point for a clear gap and the one for a wide, certain one
+    assert [r.rule for r in measured] == ["measured-conv-pytorch", "measured-conv-pytorch-wide"]
     assert (
         "PyTorch 2.00x faster" in measured[0].because
         and "laptop on 2026-11-20" in measured[0].because
     )
     assert with_ev.scores["pytorch"] - without.scores["pytorch"] == 2.0
     assert with_ev.verdict == without.verdict == "tensorflow"  # informs, does not override
+
+
+def test_points_grow_with_the_gap_and_its_certainty(kb: KnowledgeBase, tmp_path: Path) -> None:
+    answers = resolve(kb, profile="iot-engineer")
+    base = recommend(kb, answers).scores["pytorch"]
+    gained = {}
+    for tf_seconds in (0.0112, 0.020, 0.200):  # PyTorch 1.12x, 2x and 20x faster at conv
+        doc = document()
+        doc["results"][-1] = row("conv", "tensorflow", tf_seconds)
+        facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
+        gained[tf_seconds] = recommend(kb, answers, measured=facts).scores["pytorch"] - base
+    assert gained == {0.0112: 1.0, 0.020: 2.0, 0.200: 2.0}  # capped: informs, never overrules
+
+
+def test_vision_and_language_teams_are_advised_from_different_rows(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    doc = document()
+    doc["results"] += [
+        row("transformer", "pytorch", 0.030),
+        row("transformer", "tensorflow", 0.010),
+    ]
+    facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
+    used = {}
+    for team, use_case in (("vision", "computer_vision"), ("language", "nlp")):
+        answers = resolve(kb, profile="iot-engineer", stated={"use_cases": [use_case]})
+        advice = recommend(kb, answers, measured=facts)
+        used[team] = {r.rule for r in advice.reasons if r.kind == "measured"}
+    assert used["vision"] == {"measured-conv-pytorch", "measured-conv-pytorch-wide"}
+    assert used["language"] == {
+        "measured-transformer-tensorflow",
+        "measured-transformer-tensorflow-wide",
+    }
 
 
 def test_unavailable_framework_is_a_fact(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -111,10 +145,11 @@ def test_cli_evidence_json_block(tmp_path: Path) -> None:
         {
             "workload": "conv",
             "ratio": pytest.approx(0.5, rel=0.05),
-            "points": 2.0,
+            "points": 1.0,
             "favors": "pytorch",
-            "rule": "measured-conv-pytorch",
+            "rule": rule,
         }
+        for rule in ("measured-conv-pytorch", "measured-conv-pytorch-wide")
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,7 @@ def test_measured_rows_are_consistent(real_run: dict[str, Any], tmp_path: Path) 
 @pytest.mark.slow
 def test_comparisons_have_intervals(real_run: dict[str, Any]) -> None:
     comparisons = {(c["workload"], c["mode"]): c for c in real_run["evidence"]["comparisons"]}
+    floor = real_run["evidence"]["noise_floor"]
     for key in (
         ("gemm", "eager"),
         ("conv", "eager"),
@@ -99,8 +101,24 @@ def test_comparisons_have_intervals(real_run: dict[str, Any]) -> None:
         ("infer_latency", "compiled"),
     ):
         c = comparisons[key]
+        assert c["method"] == "paired"  # both workers alive, turns alternated
         assert c["ci_low"] <= c["ratio"] <= c["ci_high"], c
-        assert c["clear"] == (not c["ci_low"] <= 1 <= c["ci_high"])
+        if c["clear"]:  # never inside the interval's reach of 1, nor inside the noise floor
+            assert not c["ci_low"] <= 1 <= c["ci_high"]
+            assert abs(math.log(c["ratio"])) > math.log1p(floor["margin"])
+
+
+@pytest.mark.slow
+def test_the_noise_floor_is_measured_and_shown(real_run: dict[str, Any]) -> None:
+    evidence = real_run["evidence"]
+    floor = evidence["noise_floor"]
+    assert floor["processes"] == evidence["rounds"] == 3
+    assert floor["ci_low"] <= floor["ratio"] <= floor["ci_high"]
+    assert floor["too_noisy"] == (abs(floor["ratio"] - 1) > 0.05)
+    assert floor["summary"] in evidence["notes"]
+    assert {r["framework"] for r in evidence["calibration"]} == {"pytorch", "tensorflow"}
+    assert all(len(r["process_turns_s"]) == 3 for r in evidence["calibration"])
+    assert not any(r["workload"] == "calibration" for r in evidence["results"])
 
 
 @pytest.mark.slow

@@ -2,7 +2,9 @@
 
 For each workload both frameworks ran, the facts are `WORKLOAD.ratio` (PyTorch time over
 TensorFlow time: below 1, PyTorch is faster), `WORKLOAD.faster` (`pytorch`, `tensorflow`, or
-`none` when the 95% interval contains 1) and `WORKLOAD.summary` (a sentence with the figures);
+`none` when the 95% interval contains 1 or the ratio is inside the run's noise floor),
+`WORKLOAD.gap` (times faster at the interval's end nearest 1) and `WORKLOAD.summary` (a
+sentence with the figures, the interval, the noise floor and the machine);
 `WORKLOAD.memory_less` and `WORKLOAD.memory_summary` for peak memory; then
 `pytorch.available`, `tensorflow.available` and hardware facts (`hardware.*`). Rules of kind
 `measured` in knowledge/rules.yaml use them. Nothing here imports a framework.
@@ -85,6 +87,7 @@ def file_facts(file: EvidenceFile) -> dict[str, Any]:
     for workload, c in chosen.items():
         found[f"{workload}.ratio"] = round(c.ratio, 4)
         found[f"{workload}.faster"] = c.faster if c.clear and c.faster else "none"
+        found[f"{workload}.gap"] = conservative_gap(c)
         found[f"{workload}.summary"] = _summary(workload, c, file.label, date, noise)
         found[f"{workload}.device"] = "cpu" if c.device == "cpu" else "gpu"
     found.update(memory_facts(file.document.get("results") or [], file.label, date))
@@ -99,6 +102,14 @@ def file_facts(file: EvidenceFile) -> dict[str, Any]:
             found[f"{framework}.available"] = available
     found.update(hardware_facts(file.document))
     return found
+
+
+def conservative_gap(c: Any) -> float:
+    """How many times faster the faster framework is at the interval's end nearest 1 (1.0 when
+    there is no clear difference): the gap and its certainty in one number, for the rules."""
+    if not (c.clear and c.faster and c.ci_low and c.ci_high):
+        return 1.0
+    return round(1 / c.ci_high if c.faster == "pytorch" else c.ci_low, 3)
 
 
 def _summary(workload: str, c: Any, label: str, date: str, noise: Any = None) -> str:
