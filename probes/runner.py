@@ -300,7 +300,6 @@ def run_probes(
     collected: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
     calibration: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
     interrupted = False
-    options = {"suite": suite, "device": device, "threads": threads, "timeout_s": timeout_s}
     failed: set[str] = set()  # a worker that crashed or hung would likely do so again
     for k, round_plan in enumerate(per_round):
         outcomes = [WorkerOutcome(fw) for fw in frameworks if fw not in failed]
@@ -312,7 +311,14 @@ def run_probes(
                 sessions = [
                     stack.enter_context(
                         WorkerSession(
-                            o.framework, progress, workloads=workloads, outcome=o, **options
+                            o.framework,
+                            progress,
+                            suite=suite,
+                            device=device,
+                            threads=threads,
+                            timeout_s=timeout_s,
+                            workloads=workloads,
+                            outcome=o,
                         )
                     )
                     for o in outcomes
