@@ -103,7 +103,7 @@ def gemm_fidelity(framework: str, threads: int, mode: str) -> dict:
 
 
 def ratio_spread(
-    runs: int, rounds: int | None, keep: Path | None
+    runs: int, rounds: int | None, keep: Path | None, label: str | None
 ) -> tuple[dict[tuple[str, str], list[dict]], list[float], list[dict | None]]:
     from fwadvise.probes.evidence import write_evidence
     from fwadvise.probes.runner import run_probes
@@ -112,7 +112,7 @@ def ratio_spread(
     walls, floors = [], []
     for _ in range(runs):
         start = time.perf_counter()
-        evidence = run_probes(suite="quick", rounds=rounds, label="xeon-2core (shared)")
+        evidence = run_probes(suite="quick", rounds=rounds, label=label)
         walls.append(time.perf_counter() - start)
         floors.append(evidence.get("noise_floor"))
         for c in evidence["comparisons"]:
@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also time the full suite (minutes)")
     parser.add_argument("--rounds", type=int, default=None, help="process pairs per run")
     parser.add_argument("--keep", type=Path, default=None, help="write the last run's evidence")
+    parser.add_argument("--label", default=None, help="the machine's name in that evidence")
     args = parser.parse_args()
     from fwadvise.probes.detect import usable_cores
 
@@ -203,7 +204,7 @@ def main() -> None:
     print("\n2. GEMM fidelity: the probe's turn estimate against a reference, interleaved")
     report_fidelity(threads)
 
-    comparisons, walls, floors = ratio_spread(args.runs, args.rounds, args.keep)
+    comparisons, walls, floors = ratio_spread(args.runs, args.rounds, args.keep, args.label)
     print(
         f"\n3. torch/TF time ratio over {args.runs} quick runs (library wall: "
         + ", ".join(f"{w:.1f} s" for w in walls)
