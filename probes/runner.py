@@ -1,11 +1,12 @@
-"""The parent side: start one worker per framework, collect rows, turn every fault into rows.
+"""The parent side: start a worker per framework, alternate their turns, turn every fault into rows.
 
     evidence = run_probes(suite="quick", frameworks=("pytorch", "tensorflow"))
 
-The parent never imports torch or tensorflow. Each worker runs in its own session (so Ctrl-C at the
-terminal reaches only the parent, which then stops the worker and keeps what finished), writes
-protocol lines to a file (probes/protocol.py) and its chatter to a log file whose tail explains a
-crash. Every task the plan expected gets a row: measured, or an error saying why not.
+The parent never imports torch or tensorflow. Each round starts one worker per framework, all
+alive together (probes/session.py), and measures every task in alternating short turns
+(Alternation), with a numpy GEMM in both workers as the run's noise floor. A worker that
+crashes, hangs or prints garbage drops out, and every task the plan expected still gets a row:
+measured, or an error saying why not. Ctrl-C stops the workers and keeps what finished.
 """
 
 from __future__ import annotations
