@@ -62,6 +62,9 @@ class Row(_Open):
     peak_rss_mb: float | None = _number(ge=0)
     size_bytes: float | None = _number(ge=0)
     samples_s: list[float] | None = Field(default=None, max_length=100_000)
+    # paired rows (probes/runner.py): one estimate per turn, per worker process
+    turns_s: list[float] | None = Field(default=None, max_length=100_000)
+    process_turns_s: list[list[float]] | None = Field(default=None, max_length=1000)
     reliable: bool | None = None
     skipped: bool | None = None
     runtime: str | None = None
@@ -74,10 +77,16 @@ class Row(_Open):
                 raise ValueError("a failed row (with `error`) must not carry a timing (median_s)")
         elif self.median_s is None or self.repeats is None:
             raise ValueError("a row without `error` needs median_s and repeats")
-        if self.samples_s and not all(0 < s <= MAX_SECONDS for s in self.samples_s):
-            raise ValueError(
-                f"samples_s must be times in seconds, over 0 and up to {MAX_SECONDS:g}"
-            )
+        turns = [t for process in self.process_turns_s or [] for t in process]
+        for name, values in (
+            ("samples_s", self.samples_s),
+            ("turns_s", self.turns_s),
+            ("process_turns_s", turns),
+        ):
+            if values and not all(0 < s <= MAX_SECONDS for s in values):
+                raise ValueError(
+                    f"{name} must be times in seconds, over 0 and up to {MAX_SECONDS:g}"
+                )
         return self
 
     @property
@@ -131,6 +140,7 @@ class Evidence(_Open):
     hardware: Hardware
     frameworks: dict[Literal["pytorch", "tensorflow"], FrameworkInfo]
     results: list[Row] = Field(max_length=MAX_ROWS)
+    calibration: list[Row] = Field(default_factory=list, max_length=MAX_ROWS)  # noise floor
     label: str | None = Field(default=None, max_length=200)
     interrupted: bool = False
     suite: str | None = Field(default=None, max_length=40)

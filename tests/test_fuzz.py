@@ -31,7 +31,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 EVIDENCE = json.loads(
-    (Path(__file__).parents[1] / "examples/evidence/xeon-2core.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "examples/evidence/epyc-2core.json").read_text(encoding="utf-8")
 )
 
 # --- values a file may hold ------------------------------------------------------------------

@@ -24,7 +24,7 @@ from fwadvise.probes import cache
 from fwadvise.probes.evidence import EvidenceError, load_evidence
 from tests.hostile import assert_contract, cli, strict_json, tree
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "evidence" / "xeon-2core.json"
+EXAMPLE = Path(__file__).parents[1] / "examples" / "evidence" / "epyc-2core.json"
 
 
 def evidence_doc() -> dict[str, Any]:
