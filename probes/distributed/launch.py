@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from fwadvise.probes.protocol import Reader
-from fwadvise.probes.runner import POLL_S, _exit_reason, _tail
+from fwadvise.probes.session import _exit_reason, _tail
 
+POLL_S = 0.05  # a rank group runs for seconds to minutes: a coarse poll costs nothing
 TERM_GRACE_S = 3.0  # torchrun, sent SIGTERM, stops its ranks itself; then SIGKILL for all
 
 
