@@ -228,6 +228,6 @@ def offer_probes(term: Terminal) -> bool:
 
         what = f"use this machine's measurements from {age_text(cached.age_s)} ago"
     else:
-        what = f"measure {' and '.join(installed)} on this machine first (about a minute)"
+        what = f"measure {' and '.join(installed)} on this machine first (about 2 minutes)"
     reply = term.ask(f"\nBefore the advice, {what}? [y/N] ")
     return reply.lower() in ("y", "yes")
