@@ -240,7 +240,8 @@ def _install_hint(console: "Console", framework: str, evidence: dict[str, Any]) 
 
 def probe(
     quick: Annotated[
-        bool, typer.Option("--quick/--full", help="Quick suite (about 1.5-2 minutes) or the full one.")
+        bool,
+        typer.Option("--quick/--full", help="Quick suite (about 1.5-2 minutes) or the full one."),
     ] = True,
     frameworks: Annotated[
         str,
