@@ -1,0 +1,72 @@
+"""Scan scored on the corpus of real repositories (shared/scan-corpus beside the checkout).
+
+Scoring follows the corpus README: correct, wrong (stated but not accepted), missed (silent where
+the truth has a value), or a right silence. The table is printed (`pytest -s`); the test fails on
+a regression below the floor measured when it was written (2026-11-28: 36 correct, 4 wrong,
+59 missed; cell for cell the baseline table in the corpus README, which checks this scoring).
+"""
+
+from __future__ import annotations
+
+import tarfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fwadvise.advisor.scan.repository import scan
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "scan-corpus"
+ANSWERS = (
+    "use_cases",
+    "deployment_targets",
+    "mobile_media_input",
+    "existing_stack",
+    "training_scale",
+    "accelerator",
+    "needs_sota_models",
+    "production_serving",
+)
+FLOOR = {"correct": 36, "wrong_at_most": 4}  # measured on main, 2026-11-28 (the README baseline)
+
+
+def grade(stated: Any, truth: dict[str, Any]) -> str:
+    value = truth.get("value")
+    real = value is not None and value != "n/a"
+    if stated is None:
+        return "missed" if real else "-"
+    if isinstance(stated, list):
+        allowed = set(value or []) | set(truth.get("optional") or [])
+        if set(stated) <= allowed and set(value or []) <= set(stated) and stated:
+            return "correct"
+        return "wrong"
+    return "correct" if stated == value or stated in (truth.get("also_ok") or []) else "wrong"
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    if not (CORPUS / "repos.tar.xz").is_file():
+        pytest.skip(f"the scan corpus is not beside this checkout ({CORPUS})")
+    out = tmp_path_factory.mktemp("corpus")
+    with tarfile.open(CORPUS / "repos.tar.xz") as archive:
+        archive.extractall(out, filter="data")
+    yield out / "repos"
+
+
+def test_scan_on_the_corpus_does_not_regress(repos: Path) -> None:
+    truth = yaml.safe_load((CORPUS / "truth.yaml").read_text(encoding="utf-8"))
+    totals: Counter[str] = Counter()
+    rows = []
+    for name, entry in truth.items():
+        stated = {item.id: item.value for item in scan(repos / name).inferred}
+        cells = [grade(stated.get(qid), entry["truth"][qid]) for qid in ANSWERS]
+        totals.update(cells)
+        rows.append(f"{name:<26} " + " ".join(f"{c:<8}" for c in cells))
+    print("\n" + " " * 27 + " ".join(q[:8].ljust(8) for q in ANSWERS))
+    print("\n".join(rows))
+    print(f"correct {totals['correct']}, wrong {totals['wrong']}, missed {totals['missed']}")
+    assert totals["correct"] >= FLOOR["correct"]
+    assert totals["wrong"] <= FLOOR["wrong_at_most"]
