@@ -50,7 +50,7 @@ class Format(str, Enum):
 
 
 class ListFormat(str, Enum):
-    """For the lists of profiles and questions."""
+    """For the lists of profiles, questions, dated changes and claims due for review."""
 
     text = "text"
     json = "json"
@@ -453,6 +453,65 @@ def kb_claims(
         sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(claims_text(records, markdown=format_ is ClaimsFormat.markdown))
+
+
+@kb_app.command("changes")
+def kb_changes(
+    since: Annotated[
+        str | None, typer.Option(help="Only changes on or after this date (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only changes on or before this date (YYYY-MM-DD).")
+    ] = None,
+    format_: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.text,
+) -> None:
+    """What changed since the documents, by date: updates, re-ratings, rules that start or end."""
+    from fwadvise.advisor.api import parse_date
+    from fwadvise.advisor.kb import checked as kb_mod
+    from fwadvise.advisor.kb.changes import changes, changes_text
+
+    found = changes(
+        kb_mod.load(), parse_date(since, what="--since"), parse_date(until, what="--until")
+    )
+    if format_ is ListFormat.json:
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(changes_text(found))
+
+
+@kb_app.command("review")
+def kb_review(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than",
+            help="A date (YYYY-MM-DD) or an age in days (365): claims last checked before it.",
+        ),
+    ] = "365",
+    format_: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.text,
+) -> None:
+    """The claims due for another check against public sources."""
+    from fwadvise.advisor.kb import checked as kb_mod
+    from fwadvise.advisor.kb.changes import due_for_review, review_text
+
+    cutoff = _cutoff(older_than)
+    kb = kb_mod.load()
+    due = due_for_review(kb, cutoff)
+    if format_ is ListFormat.json:
+        sys.stdout.write(json.dumps(due, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(review_text(due, cutoff, len(kb.claims)))
+
+
+def _cutoff(text: str) -> dt.date:
+    from fwadvise.advisor.api import parse_date
+
+    if text.isdigit():
+        return dt.date.today() - dt.timedelta(days=int(text))
+    found = parse_date(text, what="--older-than")
+    if found is None:
+        raise UserError("--older-than: give a date (YYYY-MM-DD) or a number of days, e.g. 365")
+    return found
 
 
 def main() -> None:

@@ -18,7 +18,16 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fwadvise-test-cache-")
 
 TINY = {
     "settings.yaml": """
-settings: {either_band: 0.1, what_would_change_limit: 5, knowledge_date: 2026-01-01}
+settings:
+  either_band: 0.1
+  what_would_change_limit: 5
+  knowledge_date: 2026-01-01
+  weight_scale:
+    requirement: 10
+    requirement_wording: [should use]
+    guidance: {min: 0.5, max: 8}
+    measured: {min: 1, max: 6}
+    criterion_weight: 4
 """,
     "sources.yaml": """
 sources:
@@ -29,6 +38,8 @@ sources:
 claims:
   - {id: c.easy, topic: ease, favors: pytorch, source: doc, quote: "PyTorch is easy to learn.", summary: easy}
   - {id: c.deploy, topic: deploy, favors: tensorflow, source: doc, quote: "TensorFlow deploys well.", summary: deploys}
+  - {id: c.web, topic: deploy, favors: tensorflow, source: doc, quote: "On the web you should use TensorFlow.", summary: web}
+  - {id: c.video, topic: deploy, favors: tensorflow, source: doc, quote: "Video on phones works in TensorFlow.", summary: video}
 """,
     "questions.yaml": """
 questions:
@@ -89,13 +100,13 @@ rules:
     favors: tensorflow
     points: 10
     because: web needs TF
-    claims: [c.deploy]
+    claims: [c.web]
   - id: phone-video
     when: {all: [{answer: targets, includes: phone}, {answer: video, equals: true}]}
     favors: tensorflow
     points: 3
     because: video on phones
-    claims: [c.deploy]
+    claims: [c.video]
 """,
     "profiles.yaml": """
 profiles:

@@ -80,7 +80,7 @@ def test_json_is_the_contract() -> None:
 
 def test_answers_file_and_markdown(tmp_path: Path) -> None:
     path = tmp_path / "project.yaml"
-    path.write_text("role: industry\ndeployment_targets: [browser]\n")
+    path.write_text("role: industry\ndeployment_targets: [iot_embedded]\n")
     done = run("recommend", "--answers", str(path), "--format", "markdown")
     assert done.returncode == 0, done.stderr
     marker, title = done.stdout.splitlines()[:2]

@@ -50,7 +50,7 @@ def dated_kb(tmp_path: Path, update: bool = True) -> kb_mod.KnowledgeBase:
         claims = claims.replace(
             'quote: "TensorFlow deploys well.", summary: deploys}',
             'quote: "TensorFlow deploys well.", summary: deploys, checked: 2026-01-01, '
-            "update: {text: PyTorch deploys to the web too, since: 2025-06-01, source: later}}",
+            "updates: [{text: PyTorch deploys to the web too, since: 2025-06-01, source: later}]}",
         )
     return kb_mod.load(
         write_tiny(tmp_path / "kb", **{**DATED, "claims.yaml": claims}), snapshot=False

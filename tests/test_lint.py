@@ -74,7 +74,7 @@ def problems(directory: Path, sources: Path | None = None) -> list[str]:
 def test_unknown_references_are_named_with_line(kb_copy: Path) -> None:
     edit(
         kb_copy / "rules.yaml",
-        "claims: [persona.iot, iot.kh-coral]",
+        "claims: [persona.iot, later.ai-edge-torch]",
         "claims: [persona.iot, iot.nope]",
     )
     edit(
@@ -89,7 +89,7 @@ def test_unknown_references_are_named_with_line(kb_copy: Path) -> None:
 
 def test_bad_value_and_wrong_operator(kb_copy: Path) -> None:
     edit(
-        kb_copy / "rules.yaml",
+        kb_copy / "criteria.yaml",
         "{answer: deployment_targets, includes: browser}",
         "{answer: deployment_targets, includes: browsr}",
     )
@@ -187,7 +187,7 @@ def validate_cli(knowledge: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_kb_validate_cli_reports_and_fails(kb_copy: Path) -> None:
-    edit(kb_copy / "rules.yaml", "claims: [persona.iot, iot.kh-coral]", "claims: [iot.nope]")
+    edit(kb_copy / "rules.yaml", "claims: [persona.iot, later.ai-edge-torch]", "claims: [iot.nope]")
     done = validate_cli(kb_copy)
     assert done.returncode == 1
     assert "unknown claim 'iot.nope'" in done.stderr
@@ -214,8 +214,8 @@ def test_every_claim_has_a_date_and_a_source() -> None:
     for claim in kb.claims:
         assert kb.source[claim.source].date  # dated by its source
         assert claim.checked, claim.id  # and checked against current sources
-        if claim.update:
-            assert kb.source[claim.update.source].url and claim.update.since
+        for update in claim.updates:
+            assert kb.source[update.source].url and update.since
 
 
 def test_kb_validate_checks_the_install_and_scan_files(kb_copy: Path) -> None:

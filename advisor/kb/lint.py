@@ -8,8 +8,6 @@ at hand).
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -19,20 +17,11 @@ from typing import Any
 
 from fwadvise.advisor.errors import KnowledgeError, UserError
 from fwadvise.advisor.inputs.answers import check_value, complete
-from fwadvise.advisor.kb.conditions import Condition, Facts, Test
+from fwadvise.advisor.kb import honesty
+from fwadvise.advisor.kb.conditions import Condition
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.kb.schema import Criterion, Rule
-
-MAX_COMBINATIONS = 200_000
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+from fwadvise.advisor.kb.search import Problem, satisfiable
 
 
 @dataclass(frozen=True)
@@ -65,6 +54,7 @@ def lint(kb: KnowledgeBase, sources_dir: Path | None = None) -> list[Problem]:
         _profiles,
         _options_used,
         _can_fire,
+        honesty.checks,
     )
     for check in checks:
         problems.extend(check(kb))
@@ -109,11 +99,12 @@ def _references(kb: KnowledgeBase) -> Iterator[Problem]:
                 kb.where("claims.yaml", "claims", i, "source"),
                 f"unknown source {c.source!r}; known: {', '.join(kb.source)}",
             )
-        if c.update and c.update.source not in kb.source:
-            yield Problem(
-                kb.where("claims.yaml", "claims", i, "update", "source"),
-                f"unknown source {c.update.source!r}",
-            )
+        for j, update in enumerate(c.updates):
+            if update.source not in kb.source:
+                yield Problem(
+                    kb.where("claims.yaml", "claims", i, "updates", j, "source"),
+                    f"unknown source {update.source!r}",
+                )
     for i, q in enumerate(kb.questions):
         yield from claims("questions.yaml", ("questions", i, "claims"), q.claims)
         try:
@@ -122,6 +113,9 @@ def _references(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(kb.where("questions.yaml", "questions", i, "default"), f"default {exc}")
     for i, criterion in enumerate(kb.criteria):
         yield from claims("criteria.yaml", ("criteria", i, "claims"), criterion.claims)
+        for j, change in enumerate(criterion.rating_changes):
+            path = ("criteria", i, "rating_changes", j, "claims")
+            yield from claims("criteria.yaml", path, change.claims)
     for i, r in enumerate(kb.rules):
         yield from claims("rules.yaml", ("rules", i, "claims"), r.claims)
     for i, p in enumerate(kb.profiles):
@@ -143,9 +137,9 @@ def _dates(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(
                 where, f"{claim.id} is checked ({claim.checked}) before its source said it"
             )
-        if claim.update and claim.update.source in kb.source:
-            later = kb.source[claim.update.source]
-            if later.kind != "later":
+        for update in claim.updates:
+            later = kb.source.get(update.source)
+            if later and later.kind != "later":
                 yield Problem(where, f"{claim.id}: an update cites a later source, not {later.id}")
         if claim.checked is None:
             yield Problem(
@@ -236,60 +230,6 @@ def _can_fire(kb: KnowledgeBase) -> Iterator[Problem]:
                 kb.where(located.file, *located.path),
                 "this condition holds for no answer set: it can never fire",
             )
-
-
-def satisfiable(kb: KnowledgeBase, condition: Condition, defaults: dict[str, Any]) -> bool:
-    """Search the answer sets that differ from the defaults only where the condition looks."""
-    tests = list(condition.tests())
-    domains: dict[tuple[str, str], list[Any]] = {}
-    for test in tests:
-        key = (test.subject, test.key)
-        named = domains.setdefault(key, [])
-        named.extend(v for v in _candidates(kb, test) if v not in named)
-    keys = list(domains)
-    total = 1
-    for asked in keys:
-        total *= max(1, len(domains[asked]))
-    if total > MAX_COMBINATIONS:
-        return True  # too many to search: assume it can, rather than report a false problem
-    for combo in itertools.product(*(domains[k] for k in keys)):
-        answers, measured, as_of = dict(defaults), dict[str, Any](), None
-        for (subject, name), value in zip(keys, combo, strict=True):
-            if subject == "answer":
-                answers[name] = value
-            elif subject == "measured" and value is not _ABSENT:
-                measured[name] = value
-            elif subject == "date":
-                as_of = value
-        if condition.holds(Facts(answers, measured, as_of)):
-            return True
-    return False
-
-
-_ABSENT = object()
-
-
-def _candidates(kb: KnowledgeBase, test: Test) -> list[Any]:
-    if test.subject == "answer" and test.key in kb.question:
-        q = kb.question[test.key]
-        options = [o.value for o in q.options]
-        if q.kind != "many":
-            return options
-        named = [v for v in test.values() if v in options] or options[:1]
-        subsets = itertools.chain.from_iterable(
-            itertools.combinations(named, n) for n in range(len(named) + 1)
-        )
-        return [list(s) for s in subsets]
-    values: list[Any] = [_ABSENT]
-    for value in test.values():
-        values.append(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            values += [value - abs(value) * 0.5 - 1, value + abs(value) * 0.5 + 1]
-        elif isinstance(value, dt.date):
-            values += [value - dt.timedelta(days=1), value + dt.timedelta(days=1)]
-        elif isinstance(value, bool):
-            values.append(not value)
-    return values
 
 
 _QUOTE_CHARS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})

@@ -57,7 +57,9 @@ class Source(Strict):
 
 
 class Update(Strict):
-    """What became of a claim after its source said it."""
+    """One dated step in what became of a claim after its source said it: one fact per step,
+    dated the day it became knowable from `source` (a release, an announcement, an archive
+    notice; for "no release since X", a year after X or the day someone documented it)."""
 
     text: str
     since: dt.date
@@ -86,7 +88,12 @@ class Claim(Strict):
     summary: str
     checked: dt.date | None = None
     check_note: str | None = Field(None, description="what the check found, where no update")
-    update: Update | None = None
+    updates: list[Update] = Field(
+        default_factory=list, description="dated steps, oldest first, one fact each"
+    )
+    kept: str | None = Field(
+        None, description="why the claim is kept although no criterion, rule or question cites it"
+    )
     measures: list[Measures] = Field(default_factory=list)
 
 
@@ -125,18 +132,48 @@ class Ratings(Strict):
     tensorflow: int = Field(ge=1, le=5)
 
 
-class Criterion(Strict):
-    id: Id
-    name: str = Field(max_length=26, description="short: it labels a bar in 80 columns")
-    description: str
-    ratings: Ratings
-    claims: list[Id] = Field(min_length=1)
-    weight: Weight
+class Dated(Strict):
+    """A criterion or rule that may come into force and retire on dates."""
+
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
 
+    def in_force(self, on: dt.date | None) -> bool:
+        """In force on a date; None asks for the documents' own view (no later item)."""
+        if on is None:
+            return self.valid_from is None
+        if self.valid_from and on < self.valid_from:
+            return False
+        return not (self.valid_until and on >= self.valid_until)
 
-class Rule(Strict):
+
+class RatingChange(Strict):
+    """A criterion re-rated from a date on, because of later, dated facts (their claims)."""
+
+    since: dt.date = Field(description="the day the newest fact it rests on became knowable")
+    ratings: Ratings
+    because: str
+    claims: list[Id] = Field(min_length=1, description="the later claims that say why")
+
+
+class Criterion(Dated):
+    id: Id
+    name: str = Field(max_length=26, description="short: it labels a bar in 80 columns")
+    description: str
+    ratings: Ratings = Field(description="as the documents rate it")
+    claims: list[Id] = Field(min_length=1)
+    weight: Weight
+    rating_changes: list[RatingChange] = Field(
+        default_factory=list, description="later re-ratings, oldest first"
+    )
+
+    def ratings_on(self, on: dt.date | None) -> tuple[Ratings, list[RatingChange]]:
+        """The ratings on a date and the re-ratings that led there (None: the documents')."""
+        steps = [c for c in self.rating_changes if on is not None and c.since <= on]
+        return (steps[-1].ratings if steps else self.ratings), steps
+
+
+class Rule(Dated):
     id: Id
     when: ConditionField
     favors: Framework
@@ -144,8 +181,6 @@ class Rule(Strict):
     because: str
     claims: list[Id] = Field(min_length=1)
     kind: Literal["guidance", "requirement", "measured"] = "guidance"
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
 
 
 class Profile(Strict):
@@ -156,10 +191,40 @@ class Profile(Strict):
     answers: dict[str, Any]
 
 
+class PointRange(Strict):
+    min: float = Field(gt=0)
+    max: float = Field(gt=0)
+
+
+class WeightScale(Strict):
+    """How many points each kind of reason may give, and what a source must say to earn them
+    (`kb validate` applies it to every rule and criterion)."""
+
+    requirement: float = Field(gt=0, description="the points of every requirement rule")
+    requirement_wording: list[str] = Field(
+        min_length=1,
+        description="a requirement cites a claim whose quote says one of these (any case)",
+    )
+    guidance: PointRange = Field(description="advice short of a requirement")
+    measured: PointRange = Field(description="a rule that reads `fwadvise probe` evidence")
+    criterion_weight: float = Field(gt=0, description="the most a criterion's weight may reach")
+
+
+class CloseCall(Strict):
+    """A note shown (never scored) when the verdict is close: from `since` on."""
+
+    below: float = Field(gt=0, lt=1, description="shown when the confidence is below this")
+    text: str
+    claims: list[Id] = Field(min_length=1)
+    since: dt.date
+
+
 class Settings(Strict):
     either_band: float = Field(gt=0, lt=1, description="|margin|/total below this is 'either'")
     what_would_change_limit: int = Field(20, ge=1)
     knowledge_date: dt.date = Field(description="when the knowledge base was last reviewed")
+    weight_scale: WeightScale
+    close_call: CloseCall | None = None
 
 
 class SourcesFile(Strict):

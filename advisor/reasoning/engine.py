@@ -19,8 +19,11 @@ from fwadvise.advisor.reasoning.scoring import (
     Reason,
     aged,
     decide,
+    rating_history,
+    rating_steps,
     score,
     totals,
+    weight_of,
 )
 from fwadvise.advisor.reasoning.sensitivity import what_would_change
 
@@ -50,6 +53,7 @@ class Recommendation(NamedTuple):
     documents_verdict: str | None = None  # the verdict as of the documents, where it differs
     retired: tuple[Retired, ...] = ()
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # remarks beside the verdict that score nothing
     evidence_files: tuple[dict[str, str], ...] = ()  # path, label, created of each file used
 
 
@@ -81,8 +85,9 @@ def recommend(
         measured=facts.measured,
         documents_date=kb.documents_date,
         documents_verdict=documents_verdict,
-        retired=retired_rules(kb, facts),
+        retired=retired_rules(kb, facts) + evened_criteria(kb, facts),
         warnings=tuple(w for w in (staleness(kb, dt.date.today()),) if w),
+        notes=close_call(kb, scored.confidence, as_of),
         evidence_files=evidence_files,
     )
 
@@ -103,6 +108,14 @@ def staleness(kb: KnowledgeBase, today: dt.date) -> str | None:
     return None
 
 
+def close_call(kb: KnowledgeBase, confidence: float, on: dt.date) -> tuple[str, ...]:
+    """settings.yaml's note for a close verdict, with its sources, once it is in force."""
+    note = kb.settings.close_call
+    if note is None or on < note.since or confidence >= note.below:
+        return ()
+    return (f"{' '.join(note.text.split())} ({', '.join(kb.sources_of(note.claims))})",)
+
+
 def retired_rules(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:
     """Rules that fire for these answers but had been retired by the as-of date."""
     on = facts.as_of or dt.date.today()
@@ -111,3 +124,29 @@ def retired_rules(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:
         for r in kb.rules
         if r.valid_until and r.valid_until <= on and r.when.holds(facts)
     )
+
+
+def evened_criteria(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:
+    """Criteria that matter to these answers, which the documents rated apart and later facts
+    have rated equal by the as-of date: their documents' lead no longer holds."""
+    found = []
+    for criterion in kb.criteria:
+        now, steps = rating_steps(criterion, facts)
+        said = criterion.ratings
+        if not steps or said.pytorch == said.tensorflow or now.pytorch != now.tensorflow:
+            continue
+        if weight_of(criterion, facts)[0] <= 0:
+            continue
+        favors = "pytorch" if said.pytorch > said.tensorflow else "tensorflow"
+        because = f"{criterion.name}: rated equal now" + rating_history(criterion, steps)
+        claims = [c for step in steps for c in step.claims]
+        found.append(
+            Retired(
+                f"criterion:{criterion.id}",
+                favors,
+                because,
+                steps[-1].since,
+                aged(kb, claims, facts.as_of),
+            )
+        )
+    return tuple(found)

@@ -16,7 +16,15 @@ from typing import Any, NamedTuple
 
 from fwadvise.advisor.kb.conditions import Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase
-from fwadvise.advisor.kb.schema import FRAMEWORKS, NAMES, Criterion, Rule, WeightRule
+from fwadvise.advisor.kb.schema import (
+    FRAMEWORKS,
+    NAMES,
+    Criterion,
+    RatingChange,
+    Ratings,
+    Rule,
+    WeightRule,
+)
 
 
 class Aged(NamedTuple):
@@ -68,34 +76,38 @@ class Change(NamedTuple):
 def active(item: Criterion | Rule, facts: Facts) -> bool:
     """Whether a criterion or rule is in force on the facts' date (None: today), or, for the
     documents' own view, whether it comes from the documents (not from a later source)."""
-    if facts.documents_only:
-        return item.valid_from is None
-    on = facts.as_of or dt.date.today()
-    if item.valid_from and on < item.valid_from:
-        return False
-    return not (item.valid_until and on >= item.valid_until)
+    return item.in_force(None if facts.documents_only else facts.as_of or dt.date.today())
 
 
 def aged(
     kb: KnowledgeBase, claim_ids: tuple[str, ...] | list[str], on: dt.date | None
 ) -> tuple[Aged, ...]:
-    """The claims among these whose update had happened by `on` (None: today)."""
+    """Each dated step of these claims' updates that had happened by `on` (None: today)."""
     on = on or dt.date.today()
     found = []
     for cid in claim_ids:
         claim = kb.claim.get(cid)
-        update = claim.update if claim else None
-        if claim and update and update.since <= on:
-            said = kb.source[claim.source].date
-            found.append(Aged(cid, said, update.text.strip(), update.since, update.source))
+        if claim is None:
+            continue
+        said = kb.source[claim.source].date
+        for update in claim.updates:
+            if update.since <= on:
+                found.append(Aged(cid, said, update.text.strip(), update.since, update.source))
     return tuple(found)
+
+
+def rating_steps(criterion: Criterion, facts: Facts) -> tuple[Ratings, list[RatingChange]]:
+    """The criterion's ratings on the facts' date, and the re-ratings that led there (none in
+    the documents' own view)."""
+    return criterion.ratings_on(None if facts.documents_only else facts.as_of or dt.date.today())
 
 
 def score(kb: KnowledgeBase, facts: Facts) -> Scored:
     in_force = [c for c in kb.criteria if active(c, facts)]
     criteria = tuple(_criterion_score(c, facts) for c in in_force)
-    on = facts.as_of
-    reasons = [_criterion_reason(kb, c, cs, on) for c, cs in zip(in_force, criteria, strict=True)]
+    reasons = [
+        _criterion_reason(kb, c, cs, facts) for c, cs in zip(in_force, criteria, strict=True)
+    ]
     reasons += [
         _rule_reason(kb, r, facts) for r in kb.rules if active(r, facts) and r.when.holds(facts)
     ]
@@ -128,11 +140,12 @@ def contribution(item: Criterion | Rule, facts: Facts) -> Contribution:
     """What one criterion or rule in force adds to the scores on these facts."""
     if isinstance(item, Rule):
         return (item.favors, item.points) if item.when.holds(facts) else None
-    gap = item.ratings.pytorch - item.ratings.tensorflow
+    ratings, _ = rating_steps(item, facts)
+    gap = ratings.pytorch - ratings.tensorflow
     if not gap:
         return None
-    weight, _ = _weight(item, facts)
-    return ("pytorch" if gap > 0 else "tensorflow"), round(weight * abs(gap), 3)
+    size, _ = weight_of(item, facts)
+    return ("pytorch" if gap > 0 else "tensorflow"), round(size * abs(gap), 3)
 
 
 def add_up(contributions: list[Contribution]) -> dict[str, float]:
@@ -155,14 +168,15 @@ def decide(totals: Mapping[str, float], band: float) -> tuple[str, float]:
     return ("pytorch" if pytorch > tensorflow else "tensorflow"), confidence
 
 
-def _weight(criterion: Criterion, facts: Facts) -> tuple[float, list[WeightRule]]:
+def weight_of(criterion: Criterion, facts: Facts) -> tuple[float, list[WeightRule]]:
     applied = [w for w in criterion.weight.when if w.when.holds(facts)]
     return max(0.0, criterion.weight.base + sum(w.add for w in applied)), applied
 
 
 def _criterion_score(criterion: Criterion, facts: Facts) -> CriterionScore:
-    weight, applied = _weight(criterion, facts)
-    ratings = {"pytorch": criterion.ratings.pytorch, "tensorflow": criterion.ratings.tensorflow}
+    weight, applied = weight_of(criterion, facts)
+    now, _ = rating_steps(criterion, facts)
+    ratings = {"pytorch": now.pytorch, "tensorflow": now.tensorflow}
     diff = ratings["pytorch"] - ratings["tensorflow"]
     points = {
         "pytorch": round(weight * max(diff, 0), 3),
@@ -174,7 +188,7 @@ def _criterion_score(criterion: Criterion, facts: Facts) -> CriterionScore:
 
 
 def _criterion_reason(
-    kb: KnowledgeBase, criterion: Criterion, cs: CriterionScore, on: dt.date | None
+    kb: KnowledgeBase, criterion: Criterion, cs: CriterionScore, facts: Facts
 ) -> Reason | None:
     favors = max(FRAMEWORKS, key=lambda fw: cs.points[fw])
     points = cs.points[favors]
@@ -183,20 +197,43 @@ def _criterion_reason(
     weight_note = f"weight {cs.weight:g}" + (
         f": {'; '.join(cs.weighted_by)}" if cs.weighted_by else ""
     )
+    _, steps = rating_steps(criterion, facts)
     because = (
         f"{criterion.name}: {NAMES[favors]} rated {cs.ratings[favors]}/5, "
         f"{NAMES[_other(favors)]} {cs.ratings[_other(favors)]}/5 ({weight_note})"
+        + rating_history(criterion, steps)
     )
+    claims = [*criterion.claims, *(c for step in steps for c in step.claims)]
     return Reason(
         f"criterion:{criterion.id}",
         "criterion",
         favors,
         points,
         because,
-        tuple(criterion.claims),
-        tuple(kb.sources_of(criterion.claims)),
-        aged(kb, criterion.claims, on),
+        tuple(claims),
+        tuple(kb.sources_of(claims)),
+        aged(kb, criterion.claims, facts.as_of),
     )
+
+
+def rating_history(criterion: Criterion, steps: list[RatingChange]) -> str:
+    """`; rated PyTorch 1/5, TensorFlow 5/5 until 2024-10-22, then ... since ..., because ...`"""
+    if not steps:
+        return ""
+    said = [criterion.ratings, *(step.ratings for step in steps)]
+    parts = []
+    for n, step in enumerate(steps):
+        before = said[n]
+        parts.append(
+            f"rated {_ratings(before)} "
+            f"until {step.since.isoformat()}, {_ratings(step.ratings)} since, because "
+            + " ".join(step.because.split())
+        )
+    return "; " + "; ".join(parts)
+
+
+def _ratings(ratings: Ratings) -> str:
+    return f"PyTorch {ratings.pytorch}/5, TensorFlow {ratings.tensorflow}/5"
 
 
 _PLACEHOLDER = re.compile(r"\{measured:([a-z0-9_.]+)\}")

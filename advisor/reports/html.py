@@ -186,6 +186,7 @@ def _header(data: dict[str, Any]) -> str:
         "</div>",
     ]
     out += [f'<p class="warning"><strong>Warning:</strong> {esc(w)}</p>' for w in data["warnings"]]
+    out += [f'<p class="note"><strong>Note:</strong> {esc(n)}</p>' for n in data["notes"]]
     k = data["knowledge"]
     out.append(
         f'<p class="meta">Knowledge: the documents date from {esc(k["documents_date"])}; the '

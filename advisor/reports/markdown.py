@@ -50,9 +50,9 @@ def _head(data: dict[str, Any]) -> str:
     if project and project["description"]:
         out += [text(project["description"]), ""]
     out += [f"**Verdict: {data['summary']}**", ""]
-    out += [f"> **Warning:** {text(w)}" for w in data["warnings"]] + (
-        [""] if data["warnings"] else []
-    )
+    remarks = [f"> **Warning:** {text(w)}" for w in data["warnings"]]
+    remarks += [f"> **Note:** {text(n)}" for n in data["notes"]]
+    out += [*remarks, ""] if remarks else []
     knowledge = data["knowledge"]
     out += [
         f"Scores: PyTorch **{data['scores']['pytorch']:g}**, "

@@ -70,6 +70,7 @@ def to_dict(rec: Recommendation, kb: KnowledgeBase) -> dict[str, Any]:
             ],
         },
         "warnings": list(rec.warnings),
+        "notes": list(rec.notes),
     }
 
 

@@ -44,7 +44,13 @@ def bar(value: float, scale: float, framework: str, width: int = BAR) -> Line:
 
 
 def layout(rec: Recommendation, kb: KnowledgeBase, *, top: int = 8) -> list[Line]:
-    lines = [*_warnings(rec), *_verdict(rec), *_criteria(rec), *_reasons(rec, kb, top)]
+    lines = [
+        *_warnings(rec),
+        *_verdict(rec),
+        *_notes(rec),
+        *_criteria(rec),
+        *_reasons(rec, kb, top),
+    ]
     return [*lines, *_install(rec, kb), *_measured(rec, kb), *_since(rec), *_changes(rec, kb)]
 
 
@@ -125,6 +131,10 @@ def _reasons(rec: Recommendation, kb: KnowledgeBase, top: int) -> list[Line]:
 
 def _warnings(rec: Recommendation) -> list[Line]:
     return [span(f"Warning: {w}", style="bold yellow") for w in rec.warnings]
+
+
+def _notes(rec: Recommendation) -> list[Line]:
+    return [span(f"Note: {n}", style="cyan") for n in rec.notes]
 
 
 def _measured(rec: Recommendation, kb: KnowledgeBase) -> list[Line]:
