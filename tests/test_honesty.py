@@ -85,7 +85,7 @@ def test_no_overshoot_teams_best_served_by_tensorflow_still_hear_it(
 
 def test_a_close_verdict_says_keras_lets_the_team_defer(kb: KnowledgeBase) -> None:
     close = advise(kb, "industry")
-    assert close.confidence < kb.settings.close_call.below  # type: ignore[union-attr]
+    assert close.confidence < kb.settings.close_calls[0].below
     assert any("Keras 3" in n and "keras-3-release" in n for n in close.notes)
     assert not advise(kb, "researcher").notes  # not close
     assert not advise(kb, "industry", on=dt.date(2023, 7, 1)).notes  # before Keras 3
@@ -234,3 +234,9 @@ def test_kb_review_lists_claims_checked_before_a_date() -> None:
     assert "later.horovod-dead" not in {d["id"] for d in due}  # checked 2026-11-28
     bad = run("kb", "review", "--older-than", "soon")
     assert bad.returncode == 2 and "--older-than" in bad.stderr
+
+
+def test_an_as_of_date_before_the_documents_says_so(kb: KnowledgeBase) -> None:
+    early = advise(kb, "researcher", on=dt.date(2021, 1, 1))
+    assert any("spheron-2024 (2024-05-23) had not been published yet" in w for w in early.warnings)
+    assert not [w for w in advise(kb, "researcher").warnings if "not been published" in w]

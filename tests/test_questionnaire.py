@@ -159,9 +159,9 @@ def test_a_person_answers_with_help_an_error_back_and_an_edit(tmp_path: Path) ->
     _answer(child, "nlp")
     _answer(child, "")  # team_skill: default
     _answer(child, "mobile")  # deployment_targets: the media question now applies
-    child.expect(r"\[5/10\] Will the mobile app take video or audio input\?")
+    child.expect(r"\[5/12\] Will the mobile app take video or audio input\?")
     _answer(child, "y")
-    for _ in range(5):  # the rest: defaults
+    for _ in range(7):  # the rest: defaults
         _answer(child, "")
     child.expect("Your answers:")
     child.expect("change that answer: ")

@@ -22,7 +22,7 @@ from typing import Any
 from fwadvise.advisor.inputs.answers import complete
 from fwadvise.advisor.kb.conditions import All, AnyOf, Condition
 from fwadvise.advisor.kb.loader import KnowledgeBase
-from fwadvise.advisor.kb.schema import Criterion, Rule
+from fwadvise.advisor.kb.schema import Criterion, Rule, in_force_on
 from fwadvise.advisor.kb.search import Problem, satisfiable
 
 
@@ -55,10 +55,9 @@ def _source_dates(kb: KnowledgeBase) -> Iterator[Problem]:
         if rule.valid_from:
             where = kb.where("rules.yaml", "rules", i, "valid_from")
             yield from _not_before(kb, where, rule.id, rule.valid_from, rule.claims)
-    close = kb.settings.close_call
-    if close:
-        where = kb.where("settings.yaml", "settings", "close_call", "since")
-        yield from _not_before(kb, where, "close_call", close.since, close.claims)
+    for i, close in enumerate(kb.settings.close_calls):
+        where = kb.where("settings.yaml", "settings", "close_calls", i, "since")
+        yield from _not_before(kb, where, "close_calls", close.since, close.claims)
 
 
 def _not_before(
@@ -74,9 +73,20 @@ def _not_before(
             )
 
 
-MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 # a month by name or by its first three letters ("Mar 2025"), an optional day, then a year
 _MONTH = "|".join(f"{m[:3]}(?:{m[3:]})?" for m in MONTHS)
 _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?\b")
@@ -143,9 +153,12 @@ def _dated_texts(kb: KnowledgeBase) -> Iterator[tuple[str, str, dt.date]]:
             rule.because,
             rule.valid_from or _said(kb, rule.claims),
         )
-    close = kb.settings.close_call
-    if close:
-        yield kb.where("settings.yaml", "settings", "close_call", "text"), close.text, close.since
+    for i, close in enumerate(kb.settings.close_calls):
+        yield (
+            kb.where("settings.yaml", "settings", "close_calls", i, "text"),
+            close.text,
+            close.since,
+        )
 
 
 def _said(kb: KnowledgeBase, claim_ids: list[str]) -> dt.date:
@@ -210,7 +223,7 @@ def _epochs(kb: KnowledgeBase) -> list[dt.date | None]:
 
 def _scoring_items(kb: KnowledgeBase, on: dt.date | None) -> Iterator[Scoring]:
     for i, criterion in enumerate(kb.criteria):
-        if not criterion.in_force(on):
+        if not in_force_on(criterion, on):
             continue
         ratings, steps = criterion.ratings_on(on)
         claims = [*criterion.claims, *(c for step in steps for c in step.claims)]
@@ -225,7 +238,7 @@ def _scoring_items(kb: KnowledgeBase, on: dt.date | None) -> Iterator[Scoring]:
             tuple(claims),
         )
     for i, rule in enumerate(kb.rules):
-        if rule.kind != "measured" and rule.in_force(on):
+        if rule.kind != "measured" and in_force_on(rule, on):
             where = kb.where("rules.yaml", "rules", i)
             yield Scoring(f"rule {rule.id}", where, rule.favors, rule.when, tuple(rule.claims))
 
@@ -304,8 +317,8 @@ def cited_claims(kb: KnowledgeBase) -> set[str]:
     for cites in (kb.rules, kb.questions, kb.profiles):
         for item in cites:
             cited.update(item.claims)
-    if kb.settings.close_call:
-        cited.update(kb.settings.close_call.claims)
+    for close in kb.settings.close_calls:
+        cited.update(close.claims)
     return cited
 
 

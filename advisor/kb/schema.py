@@ -132,21 +132,6 @@ class Ratings(Strict):
     tensorflow: int = Field(ge=1, le=5)
 
 
-class Dated(Strict):
-    """A criterion or rule that may come into force and retire on dates."""
-
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
-
-    def in_force(self, on: dt.date | None) -> bool:
-        """In force on a date; None asks for the documents' own view (no later item)."""
-        if on is None:
-            return self.valid_from is None
-        if self.valid_from and on < self.valid_from:
-            return False
-        return not (self.valid_until and on >= self.valid_until)
-
-
 class RatingChange(Strict):
     """A criterion re-rated from a date on, because of later, dated facts (their claims)."""
 
@@ -156,7 +141,7 @@ class RatingChange(Strict):
     claims: list[Id] = Field(min_length=1, description="the later claims that say why")
 
 
-class Criterion(Dated):
+class Criterion(Strict):
     id: Id
     name: str = Field(max_length=26, description="short: it labels a bar in 80 columns")
     description: str
@@ -166,6 +151,8 @@ class Criterion(Dated):
     rating_changes: list[RatingChange] = Field(
         default_factory=list, description="later re-ratings, oldest first"
     )
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
 
     def ratings_on(self, on: dt.date | None) -> tuple[Ratings, list[RatingChange]]:
         """The ratings on a date and the re-ratings that led there (None: the documents')."""
@@ -173,7 +160,7 @@ class Criterion(Dated):
         return (steps[-1].ratings if steps else self.ratings), steps
 
 
-class Rule(Dated):
+class Rule(Strict):
     id: Id
     when: ConditionField
     favors: Framework
@@ -181,6 +168,18 @@ class Rule(Dated):
     because: str
     claims: list[Id] = Field(min_length=1)
     kind: Literal["guidance", "requirement", "measured"] = "guidance"
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+def in_force_on(item: Criterion | Rule, on: dt.date | None) -> bool:
+    """A criterion or rule in force on a date; None asks for the documents' own view, in which
+    only the documents' items (no `valid_from`) count."""
+    if on is None:
+        return item.valid_from is None
+    if item.valid_from and on < item.valid_from:
+        return False
+    return not (item.valid_until and on >= item.valid_until)
 
 
 class Profile(Strict):
@@ -224,7 +223,7 @@ class Settings(Strict):
     what_would_change_limit: int = Field(20, ge=1)
     knowledge_date: dt.date = Field(description="when the knowledge base was last reviewed")
     weight_scale: WeightScale
-    close_call: CloseCall | None = None
+    close_calls: list[CloseCall] = Field(default_factory=list)
 
 
 class SourcesFile(Strict):

@@ -86,7 +86,7 @@ def recommend(
         documents_date=kb.documents_date,
         documents_verdict=documents_verdict,
         retired=retired_rules(kb, facts) + evened_criteria(kb, facts),
-        warnings=tuple(w for w in (staleness(kb, dt.date.today()),) if w),
+        warnings=tuple(w for w in (staleness(kb, dt.date.today()), early(kb, as_of)) if w),
         notes=close_call(kb, scored.confidence, as_of),
         evidence_files=evidence_files,
     )
@@ -108,12 +108,29 @@ def staleness(kb: KnowledgeBase, today: dt.date) -> str | None:
     return None
 
 
+def early(kb: KnowledgeBase, as_of: dt.date) -> str | None:
+    """A warning when the as-of date comes before some of the documents were published: the
+    knowledge base has no view older than the documents, so it cannot unsay them."""
+    later = sorted(
+        (s for s in kb.sources if s.kind == "article" and s.date > as_of), key=lambda s: s.date
+    )
+    if not later:
+        return None
+    names = ", ".join(f"{s.id} ({s.date.isoformat()})" for s in later)
+    return (
+        f"as of {as_of.isoformat()}, {names} had not been published yet; the advice still "
+        "rests on them (the knowledge base has no older view), with only the changes known by "
+        "that date"
+    )
+
+
 def close_call(kb: KnowledgeBase, confidence: float, on: dt.date) -> tuple[str, ...]:
-    """settings.yaml's note for a close verdict, with its sources, once it is in force."""
-    note = kb.settings.close_call
-    if note is None or on < note.since or confidence >= note.below:
-        return ()
-    return (f"{' '.join(note.text.split())} ({', '.join(kb.sources_of(note.claims))})",)
+    """settings.yaml's notes for a close verdict, with their sources, each from its date."""
+    return tuple(
+        f"{' '.join(note.text.split())} ({', '.join(kb.sources_of(note.claims))})"
+        for note in kb.settings.close_calls
+        if note.since <= on and confidence < note.below
+    )
 
 
 def retired_rules(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:

@@ -24,6 +24,7 @@ from fwadvise.advisor.kb.schema import (
     Ratings,
     Rule,
     WeightRule,
+    in_force_on,
 )
 
 
@@ -76,7 +77,7 @@ class Change(NamedTuple):
 def active(item: Criterion | Rule, facts: Facts) -> bool:
     """Whether a criterion or rule is in force on the facts' date (None: today), or, for the
     documents' own view, whether it comes from the documents (not from a later source)."""
-    return item.in_force(None if facts.documents_only else facts.as_of or dt.date.today())
+    return in_force_on(item, None if facts.documents_only else facts.as_of or dt.date.today())
 
 
 def aged(
