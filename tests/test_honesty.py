@@ -192,12 +192,19 @@ def test_a_criterion_weight_above_the_scale_is_refused(kb_copy: Path) -> None:
 
 
 def test_an_unused_claim_needs_a_reason(kb_copy: Path) -> None:
-    edit(
-        kb_copy / "claims.yaml",
-        '    kept: "the quote behind the LiteRT step',
-        '    check_note: "the quote behind the LiteRT step',
+    edit(kb_copy / "claims.yaml", '    kept: "the quote behind the LiteRT step', '    x: "')
+    text = (kb_copy / "claims.yaml").read_text()
+    (kb_copy / "claims.yaml").write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith('    x: "')) + "\n"
     )
     assert any("later.litert is cited by no criterion" in p for p in problems(kb_copy))
+    # and a reason on a claim that is cited is refused too
+    edit(
+        kb_copy / "claims.yaml",
+        "    topic: ease_of_use\n",
+        "    topic: ease_of_use\n    kept: why\n",
+    )
+    assert any("is cited, so it needs no `kept:` reason" in p for p in problems(kb_copy))
 
 
 def test_the_shipped_knowledge_base_passes_every_check(kb: KnowledgeBase) -> None:
