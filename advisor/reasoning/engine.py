@@ -155,7 +155,7 @@ def evened_criteria(kb: KnowledgeBase, facts: Facts) -> tuple[Retired, ...]:
         if weight_of(criterion, facts)[0] <= 0:
             continue
         favors = "pytorch" if said.pytorch > said.tensorflow else "tensorflow"
-        because = f"{criterion.name}: rated equal now" + rating_history(criterion, steps)
+        because = f"{criterion.name}: rated equal now" + rating_history(criterion, steps) + "."
         claims = [c for step in steps for c in step.claims]
         found.append(
             Retired(

@@ -228,7 +228,7 @@ def rating_history(criterion: Criterion, steps: list[RatingChange]) -> str:
         parts.append(
             f"rated {_ratings(before)} "
             f"until {step.since.isoformat()}, {_ratings(step.ratings)} since, because "
-            + " ".join(step.because.split())
+            + " ".join(step.because.split()).rstrip(".")
         )
     return "; " + "; ".join(parts)
 

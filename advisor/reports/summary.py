@@ -212,16 +212,20 @@ def changed_lines(rec: Recommendation) -> list[str]:
             f"the advice is {VERDICT_NAMES[rec.verdict]}."
         )
     for r in rec.retired:
-        lines.append(f"The documents recommend {NAMES[r.favors]} for this because: {r.because}")
+        if r.rule.startswith("criterion:"):  # a lead that later facts evened out
+            lines.append(f"The documents' lead for {NAMES[r.favors]} is gone. {r.because}")
+        else:
+            lines.append(f"The documents recommend {NAMES[r.favors]} for this because: {r.because}")
         updates = dict.fromkeys((a.since, a.text, a.source) for a in r.aged)
         lines += [f"  Since {since}: {text} ({source})" for since, text, source in updates]
     seen = set()
     for reason in rec.reasons:
         for a in reason.aged:
-            if a.claim not in seen:
-                seen.add(a.claim)
+            if (a.claim, a.since, a.source) not in seen:
+                seen.add((a.claim, a.since, a.source))
+                stale = ", already outdated when it was written" if a.since < a.said else ""
                 lines.append(
-                    f"A reason rests on a claim of {a.said.year} ({a.claim}); "
+                    f"A reason rests on a claim of {a.said.year} ({a.claim}{stale}); "
                     f"since {a.since}: {a.text} ({a.source})"
                 )
     return lines
