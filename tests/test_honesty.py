@@ -20,22 +20,13 @@ from fwadvise.advisor.kb.lint import lint
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.advisor.reasoning.engine import Recommendation, recommend
 from fwadvise.advisor.reasoning.scoring import rating_steps
+from tests.test_lint import edit, problems
 
 TODAY = dt.date(2026, 11, 28)
 
 
 def advise(kb: KnowledgeBase, profile: str, *sets: str, on: dt.date = TODAY) -> Recommendation:
     return recommend(kb, resolve(kb, profile=profile, overrides=list(sets)), as_of=on)
-
-
-def problems(directory: Path) -> list[str]:
-    return [str(p) for p in lint(kb_mod.load(directory, snapshot=False))]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 # --- dated ratings ---
@@ -192,11 +183,11 @@ def test_a_criterion_weight_above_the_scale_is_refused(kb_copy: Path) -> None:
 
 
 def test_an_unused_claim_needs_a_reason(kb_copy: Path) -> None:
-    edit(kb_copy / "claims.yaml", '    kept: "the quote behind the LiteRT step', '    x: "')
-    text = (kb_copy / "claims.yaml").read_text()
-    (kb_copy / "claims.yaml").write_text(
-        "\n".join(line for line in text.splitlines() if not line.startswith('    x: "')) + "\n"
+    kept = (
+        "    kept: \"the quote behind the LiteRT step of the IoT claims' updates; LiteRT still "
+        'takes TensorFlow models natively, so it re-rates nothing"\n'
     )
+    edit(kb_copy / "claims.yaml", kept, "")
     assert any("later.litert is cited by no criterion" in p for p in problems(kb_copy))
     # and a reason on a claim that is cited is refused too
     edit(
