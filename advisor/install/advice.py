@@ -3,9 +3,11 @@
 The commands are data (knowledge/install.yaml, validated here); this module only chooses. The
 answers' `accelerator` (the project's target) picks the platform; measured evidence, when
 given, refines it: the machine's OS, and for NVIDIA the driver, which decides the CUDA wheels
-(a driver of the CUDA 12 family cannot run CUDA 13 wheels). Without evidence nothing is
-detected: the OS is assumed and said to be. Nothing here imports a framework or spawns a
-process, and the table is read only when a recommendation is rendered.
+(a driver of the CUDA 12 family cannot run CUDA 13 wheels) and the GPU's compute capability,
+which decides whether the CUDA 13 builds run at all (they start at Turing). Without evidence
+nothing is detected: the OS is assumed and said to be. The note also says when the Python
+running fwadvise is outside the framework release's Python range, or past its end of life.
+Nothing here imports a framework or spawns a process, and the table is read only when a recommendation is rendered.
 
     advice(rec, kb)                   # [{"framework", "hardware", "command", "note", ...}]
     for_machine("tensorflow", evidence_document)   # for `fwadvise probe`
@@ -13,13 +15,16 @@ process, and the table is read only when a recommendation is rendered.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fwadvise.advisor.errors import KnowledgeError, UserError
+from fwadvise.advisor.install.versions import version_key
 from fwadvise.advisor.kb.schema import NAMES
 
 if TYPE_CHECKING:
@@ -74,12 +79,48 @@ class Entry(NamedTuple):
 
     @property
     def cuda_key(self) -> tuple[int, ...]:
-        return tuple(int(part) for part in (self.cuda or "0").split("."))
+        return version_key(self.cuda or "0")
+
+
+class PythonRange(NamedTuple):
+    """The Python versions a framework release has wheels for (install_schema.PythonRange)."""
+
+    framework: str
+    version: str
+    status: str  # stable | planned
+    date: str
+    python_min: str
+    python_max: str | None
+    source: str
+    checked: str
+
+
+class EndOfLife(NamedTuple):
+    python: str
+    date: str
+    source: str
+    checked: str
+
+
+class GpuLimit(NamedTuple):
+    """The NVIDIA GPUs one CUDA build runs on (install_schema.GpuLimit)."""
+
+    framework: str
+    cuda: str
+    min_compute: str
+    generations: str
+    last_version: str | None
+    sources: tuple[str, ...]
+    date: str
+    checked: str
 
 
 class Table(NamedTuple):
     cuda_families: tuple[tuple[int, int], ...]  # (CUDA major, oldest driver major that runs it)
     commands: tuple[Entry, ...]
+    python_ranges: tuple[PythonRange, ...] = ()
+    end_of_life: tuple[EndOfLife, ...] = ()
+    gpu_limits: tuple[GpuLimit, ...] = ()
 
 
 def load(directory: Path) -> Table:
@@ -130,6 +171,9 @@ def _table(data: dict[str, Any]) -> Table:
     return Table(
         tuple((f["cuda"], f["min_driver"]) for f in data["cuda_families"]),
         tuple(Entry(**{**c, "os": tuple(c["os"])}) for c in data["commands"]),
+        tuple(PythonRange(**r) for r in data["python_ranges"]),
+        tuple(EndOfLife(**e) for e in data["python_end_of_life"]),
+        tuple(GpuLimit(**{**g, "sources": tuple(g["sources"])}) for g in data["gpu_limits"]),
     )
 
 
@@ -155,7 +199,42 @@ def lint(table: Table) -> list[str]:
         index = re.search(r"download\.pytorch\.org/whl/(cu\d+)", entry.command or "")
         if index and entry.cuda and index.group(1) != "cu" + entry.cuda.replace(".", ""):
             problems.append(f"{where}: index {index.group(1)} does not match CUDA {entry.cuda}")
+    return problems + _lint_python(table) + _lint_gpus(table)
+
+
+def _lint_python(table: Table) -> list[str]:
+    """One stable Python range per framework (the release the commands install); one entry
+    per release and per end-of-life version."""
+    problems = []
+    for framework in NAMES:
+        stable = [
+            r for r in table.python_ranges if r.framework == framework and r.status == "stable"
+        ]
+        if len(stable) != 1:
+            problems.append(f"python_ranges: {framework} needs exactly one `status: stable` entry")
+    releases = [(r.framework, r.version) for r in table.python_ranges]
+    problems += [f"python_ranges: {f} {v} is listed twice" for f, v in _twice(releases)]
+    problems += [
+        f"python_end_of_life: {v} is listed twice"
+        for v in _twice([e.python for e in table.end_of_life])
+    ]
     return problems
+
+
+def _lint_gpus(table: Table) -> list[str]:
+    """Each GPU limit names a CUDA build that has a command, once."""
+    problems = []
+    builds = {(e.framework, e.cuda) for e in table.commands if e.cuda and e.command}
+    for n, limit in enumerate(table.gpu_limits):
+        if (limit.framework, limit.cuda) not in builds:
+            problems.append(f"gpu_limits[{n}]: no {limit.framework} command with cuda {limit.cuda}")
+    keys = [(g.framework, g.cuda) for g in table.gpu_limits]
+    problems += [f"gpu_limits: {f} CUDA {c} is listed twice" for f, c in _twice(keys)]
+    return problems
+
+
+def _twice(items: list[Any]) -> list[Any]:
+    return sorted({item for item in items if items.count(item) > 1})
 
 
 def _coverage(table: Table, framework: str, platform: str, os_name: str) -> list[str]:
@@ -186,6 +265,7 @@ class Target(NamedTuple):
     detected_on: str | None = None  # the evidence file's label, when the evidence says so
     mismatch: str | None = None  # why the evidence could not refine the answer
     assumed: bool = False  # the accelerator is the question's default: nobody said so
+    compute: str | None = None  # the NVIDIA GPU's compute capability, e.g. 6.1
 
 
 def advice(rec: Recommendation, kb: KnowledgeBase) -> list[dict[str, Any]]:
@@ -198,7 +278,7 @@ def advice(rec: Recommendation, kb: KnowledgeBase) -> list[dict[str, Any]]:
     question = kb.question.get("accelerator")
     if question is not None and accelerator == question.default:
         target = target._replace(assumed=True)
-    return [choose(table, framework, target) for framework in frameworks]
+    return [choose(table, framework, target, today=rec.as_of) for framework in frameworks]
 
 
 def for_machine(
@@ -230,12 +310,14 @@ def target_of(accelerator: str | None, measured: Mapping[str, Any], label: str |
         return Target(platform, None)
     if seen != platform and platform != "cpu":
         return Target(platform, None, mismatch=f"no {PLATFORM_NAMES[platform]} on {label}")
+    cuda = platform == "cuda"
     return Target(
         platform,
         measured.get("hardware.os"),
-        measured.get("hardware.nvidia_driver") if platform == "cuda" else None,
-        measured.get("hardware.cuda_driver") if platform == "cuda" else None,
+        measured.get("hardware.nvidia_driver") if cuda else None,
+        measured.get("hardware.cuda_driver") if cuda else None,
         detected_on=label,
+        compute=measured.get("hardware.compute_capability") if cuda else None,
     )
 
 
@@ -251,10 +333,21 @@ def _platform_seen(measured: Mapping[str, Any]) -> str:
     return "cpu"
 
 
-def choose(table: Table, framework: str, target: Target) -> dict[str, Any]:
+def choose(
+    table: Table,
+    framework: str,
+    target: Target,
+    python: tuple[int, int] | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The entry for this framework and target; its note adds what limits it here: the driver,
+    the GPU generation, the Python version (`python`: default the one running fwadvise)."""
     entries = _entries_for(table, framework, target)
-    entry, driver_note = _pick(table, entries, target)
-    note = " ".join(entry.note.split()) + (f" {driver_note}" if driver_note else "")
+    entry, driver_note = _pick(table, _runs_on_gpu(table, entries, target), target)
+    notes = [" ".join(entry.note.split()), driver_note, _gpu_note(table, entry, target)]
+    python = python or (sys.version_info.major, sys.version_info.minor)
+    notes += _python_notes(table, framework, python, today or dt.date.today())
+    note = " ".join(n for n in notes if n)
     return {
         "framework": framework,
         "hardware": _hardware(target, entry, _family(table, target)),
@@ -291,6 +384,101 @@ def _pick(table: Table, entries: list[Entry], target: Target) -> tuple[Entry, st
     oldest = min(driver for _, driver in table.cuda_families)
     note = f"Update the NVIDIA driver first: the oldest build here needs {oldest} or newer."
     return min(stable, key=lambda e: e.cuda_key), note
+
+
+def _runs_on_gpu(table: Table, entries: list[Entry], target: Target) -> list[Entry]:
+    """Without the builds whose GPU limit excludes the measured GPU (CUDA 13 on a Pascal card);
+    all of them when the GPU is not known or nothing would be left."""
+    if not target.compute:
+        return entries
+    fits = [e for e in entries if _runs(_limit(table, e), target.compute)]
+    return fits or entries
+
+
+def _runs(limit: GpuLimit | None, compute: str) -> bool:
+    return limit is None or version_key(compute) >= version_key(limit.min_compute)
+
+
+def _limit(table: Table, entry: Entry) -> GpuLimit | None:
+    return next(
+        (g for g in table.gpu_limits if (g.framework, g.cuda) == (entry.framework, entry.cuda)),
+        None,
+    )
+
+
+def _gpu_note(table: Table, entry: Entry, target: Target) -> str | None:
+    """Which GPUs the chosen build leaves out and where they go instead; for a build that
+    ended, its last release; for a measured GPU the newer builds exclude, why this one."""
+    limit = _limit(table, entry)
+    if limit is None:
+        return None
+    name = NAMES[entry.framework]
+    if limit.last_version:
+        text = (
+            f"Last available: {name} {limit.last_version}; later releases publish no CUDA "
+            f"{limit.cuda} wheels, so pip stops at {limit.last_version}.x ({_cite(limit)})."
+        )
+        newer = [g for g in _limits(table, entry.framework) if _above(g, limit)]
+        if target.compute and newer and not _runs(newer[0], target.compute):
+            text += (
+                f" This GPU (compute capability {target.compute}) is below "
+                f"{newer[0].min_compute}, which the newer builds need."
+            )
+        return text
+    older = [g for g in _limits(table, entry.framework) if _above(limit, g)]
+    if not older:
+        return None
+    old = min(older, key=lambda g: version_key(g.min_compute))
+    last = f", last available: {name} {old.last_version}" if old.last_version else ""
+    return (
+        f"This build needs a GPU of compute capability {limit.min_compute} or newer "
+        f"({limit.generations}); older GPUs ({old.generations}) need the CUDA {old.cuda} "
+        f"build{last} ({_cite(old)})."
+    )
+
+
+def _limits(table: Table, framework: str) -> list[GpuLimit]:
+    return [g for g in table.gpu_limits if g.framework == framework]
+
+
+def _above(newer: GpuLimit, older: GpuLimit) -> bool:
+    return version_key(newer.min_compute) > version_key(older.min_compute)
+
+
+def _cite(limit: GpuLimit) -> str:
+    return f"{limit.sources[0]}, {limit.date}"
+
+
+def _python_notes(
+    table: Table, framework: str, python: tuple[int, int], today: dt.date
+) -> list[str]:
+    """Python outside the installed release's range (pip would find no wheel or an old one),
+    below a planned release's minimum, or past its end of life as of `today`."""
+    here = f"{python[0]}.{python[1]}"
+    name = NAMES[framework]
+    notes = []
+    for r in table.python_ranges:
+        if r.framework != framework:
+            continue
+        top = r.python_max or "newer"
+        inside = version_key(r.python_min) <= python and (
+            r.python_max is None or python <= version_key(r.python_max)
+        )
+        if r.status == "stable" and not inside:
+            notes.append(
+                f"Warning: this Python ({here}) is outside {name} {r.version}'s range, Python "
+                f"{r.python_min}-{top} ({r.source}, checked {r.checked}): install a Python in "
+                "that range first, or pip picks an older release or none."
+            )
+        elif r.status == "planned" and python < version_key(r.python_min):
+            notes.append(
+                f"{name} {r.version} (planned for {r.date}; not confirmed released when checked "
+                f"on {r.checked}) needs Python {r.python_min} or newer ({r.source})."
+            )
+    for eol in table.end_of_life:
+        if version_key(eol.python) == python and dt.date.fromisoformat(eol.date) <= today:
+            notes.append(f"Python {here} reached its end of life on {eol.date} ({eol.source}).")
+    return notes
 
 
 def _family(table: Table, target: Target) -> int | None:

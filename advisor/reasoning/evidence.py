@@ -230,6 +230,7 @@ def hardware_facts(document: dict[str, Any]) -> dict[str, Any]:
         found["hardware.gpu_name"] = nvidia[0].get("name")
         found["hardware.nvidia_driver"] = nvidia[0].get("driver")
         found["hardware.cuda_driver"] = nvidia[0].get("cuda_driver")  # where the probe has it
+        found["hardware.compute_capability"] = nvidia[0].get("compute_capability")
     return {key: value for key, value in found.items() if value is not None}
 
 
