@@ -3,6 +3,7 @@ answers and, where given, the measured machine (OS, NVIDIA driver)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -20,7 +21,7 @@ from fwadvise.advisor.reports.text import WIDTH, command_lines, plain
 from fwadvise.knowledge import KNOWLEDGE_DIR
 from tests.test_cli import run
 
-TODAY_CHECK = "2026-11-22"
+CHECKED = {"2026-11-22", "2026-11-28"}  # the days the entries were checked against their sources
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,12 @@ def nvidia(driver: str, os_name: str = "linux", label: str = "gpu-node") -> inst
 
 def test_shipped_table_is_valid_and_lint_clean(table: install.Table) -> None:
     assert install.lint(table) == []
-    assert {e.checked for e in table.commands} == {TODAY_CHECK}
+    dated = [*table.commands, *table.python_ranges, *table.end_of_life, *table.gpu_limits]
+    assert {e.checked for e in dated} <= CHECKED
     assert all(e.source.startswith("https://") for e in table.commands)
+    # nothing dated after the day it was checked, except what is marked planned
+    assert all(g.date <= g.checked for g in table.gpu_limits)
+    assert all(r.date <= r.checked for r in table.python_ranges if r.status == "stable")
 
 
 def test_every_framework_platform_and_os_has_an_entry(table: install.Table) -> None:
@@ -58,7 +63,7 @@ def test_pytorch_index_urls_follow_the_selector(table: install.Table) -> None:
     assert by[("pytorch", "cpu", None)].endswith("--index-url https://download.pytorch.org/whl/cpu")
     assert re.search(r"/whl/rocm\d+\.\d+$", by[("pytorch", "rocm", None)])
     assert "index-url" not in by[("pytorch", "apple", None)]  # MPS is in the default wheels
-    for cuda in ("12.6", "13.0"):
+    for cuda in ("12.6", "13.0", "13.2"):
         assert by[("pytorch", "cuda", cuda)].endswith("/whl/cu" + cuda.replace(".", ""))
 
 
@@ -99,11 +104,18 @@ def test_cuda_version_recorded_for_the_driver_is_used(table: install.Table) -> N
     assert item["command"].endswith("/whl/cu126") and "CUDA 12.4" in item["hardware"]
 
 
-def test_driver_of_the_cuda_13_family_gets_cu130_never_the_experimental(
-    table: install.Table,
-) -> None:
+def test_driver_of_the_cuda_13_family_gets_the_newest_stable_cu132(table: install.Table) -> None:
     for driver in ("580.65.06", "595.45.04"):
-        assert install.choose(table, "pytorch", nvidia(driver))["command"].endswith("/whl/cu130")
+        assert install.choose(table, "pytorch", nvidia(driver))["command"].endswith("/whl/cu132")
+
+
+def test_an_experimental_build_is_never_chosen(table: install.Table) -> None:
+    newest = max((e for e in table.commands if e.cuda), key=lambda e: e.cuda_key)
+    trial = newest._replace(cuda="13.4", default=False, experimental=True, command="x/whl/cu134")
+    item = install.choose(
+        table._replace(commands=(*table.commands, trial)), "pytorch", nvidia("595")
+    )
+    assert item["command"].endswith("/whl/cu132")
 
 
 def test_too_old_a_driver_says_update_it(table: install.Table) -> None:
@@ -115,7 +127,7 @@ def test_too_old_a_driver_says_update_it(table: install.Table) -> None:
 
 def test_unknown_driver_gets_the_default_build(table: install.Table) -> None:
     item = install.choose(table, "pytorch", install.target_of("nvidia_gpu", {}, None))
-    assert item["command"].endswith("/whl/cu130")
+    assert item["command"].endswith("/whl/cu132")  # the default build since PyTorch 2.14
     assert item["hardware"] == "NVIDIA GPU, Linux or Windows assumed (from the answers)"
 
 
@@ -184,7 +196,7 @@ def test_text_output_shows_the_command_within_80_columns(kb: KnowledgeBase) -> N
     text = plain(rec, kb)
     assert "Install PyTorch" in text
     block = text[text.index("Install PyTorch") :].split("\n\n")[0]
-    assert "download.pytorch.org/whl/cu130" in block
+    assert "download.pytorch.org/whl/cu132" in block
     assert max(len(line) for line in block.splitlines()) <= WIDTH
 
 
@@ -244,3 +256,93 @@ def test_probe_shows_how_to_install_a_framework_that_did_not_run() -> None:
         "to install tensorflow (CPU only, Linux: detected on this machine): python3 -m pip install tensorflow-cpu"
         in text
     )
+
+
+# ---- Python ranges and GPU limits -----------------------------------------------------------
+
+
+def test_python_outside_the_range_warns_with_range_and_source(table: install.Table) -> None:
+    cpu = install.target_of("cpu_only", {}, None)
+    item = install.choose(table, "tensorflow", cpu, python=(3, 14))
+    tf = next(
+        r for r in table.python_ranges if r.framework == "tensorflow" and r.status == "stable"
+    )
+    warning = f"this Python (3.14) is outside TensorFlow {tf.version}'s range, Python 3.10-3.13"
+    assert warning in item["note"] and tf.source in item["note"]
+    assert "outside" not in install.choose(table, "tensorflow", cpu, python=(3, 12))["note"]
+    old = install.choose(table, "pytorch", cpu, python=(3, 9))["note"]
+    assert "outside PyTorch 2.14's range, Python 3.10-3.14" in old
+
+
+def test_a_planned_release_and_an_ended_python_are_said_as_such(table: install.Table) -> None:
+    cpu = install.target_of("cpu_only", {}, None)
+    before = install.choose(table, "pytorch", cpu, python=(3, 10), today=dt.date(2026, 10, 30))
+    after = install.choose(table, "pytorch", cpu, python=(3, 10), today=dt.date(2026, 11, 28))
+    assert "PyTorch 2.15 (planned for 2026-10-28; not confirmed released" in after["note"]
+    assert "needs Python 3.11 or newer" in after["note"]
+    assert "end of life on 2026-10-31" in after["note"]
+    assert "end of life" not in before["note"]  # not yet, as of that day
+    current = install.choose(table, "pytorch", cpu, python=(3, 12))["note"]
+    assert "2.15" not in current and "end of life" not in current
+
+
+def test_default_cuda_build_names_the_pre_turing_limit(table: install.Table) -> None:
+    item = install.choose(table, "pytorch", install.target_of("nvidia_gpu", {}, None))
+    assert "compute capability 7.5 or newer" in item["note"]
+    assert "older GPUs need the CUDA 12.6 build (Maxwell, Pascal, Volta" in item["note"]
+    assert "last available: PyTorch 2.14" in item["note"]
+    assert "https://github.com/pytorch/pytorch/issues/190385" in item["note"]
+
+
+def test_a_measured_pre_turing_gpu_gets_cu126_even_with_a_new_driver(table: install.Table) -> None:
+    facts = {
+        "hardware.nvidia_gpus": 1,
+        "hardware.os": "linux",
+        "hardware.nvidia_driver": "580.65.06",
+        "hardware.compute_capability": "6.1",  # Pascal
+    }
+    item = install.choose(table, "pytorch", install.target_of("nvidia_gpu", facts, "old-rig"))
+    assert item["command"].endswith("/whl/cu126")
+    assert "Last available: PyTorch 2.14" in item["note"]
+    assert "This GPU (compute capability 6.1) is below 7.5" in item["note"]
+    ampere = install.target_of("nvidia_gpu", {**facts, "hardware.compute_capability": "8.6"}, "a")
+    assert install.choose(table, "pytorch", ampere)["command"].endswith("/whl/cu132")
+
+
+def test_evidence_passes_the_compute_capability_to_the_advice() -> None:
+    document = {
+        "label": "rig",
+        "hardware": {
+            "gpus": [
+                {
+                    "vendor": "nvidia",
+                    "name": "GTX 1080",
+                    "driver": "580.65.06",
+                    "compute_capability": "6.1",
+                }
+            ],
+            "os": {"system": "Linux"},
+        },
+        "frameworks": {},
+    }
+    assert install.for_machine("pytorch", document)["command"].endswith("/whl/cu126")
+
+
+def test_lint_catches_inconsistent_python_ranges_and_gpu_limits(table: install.Table) -> None:
+    stable = next(r for r in table.python_ranges if r.framework == "pytorch")
+    limit = table.gpu_limits[0]
+    broken = table._replace(
+        python_ranges=(*table.python_ranges, stable),
+        gpu_limits=(*table.gpu_limits, limit._replace(cuda="11.8")),
+    )
+    problems = install.lint(broken)
+    assert any("pytorch needs exactly one `status: stable`" in p for p in problems)
+    assert any("pytorch 2.14 is listed twice" in p for p in problems)
+    assert any("no pytorch command with cuda 11.8" in p for p in problems)
+
+
+def test_a_python_range_upside_down_is_an_error_at_file_and_line(tmp_path: Path) -> None:
+    text = (KNOWLEDGE_DIR / "install.yaml").read_text()
+    (tmp_path / "install.yaml").write_text(text.replace('python_max: "3.13"', 'python_max: "3.9"'))
+    with pytest.raises(KnowledgeError, match=r"install\.yaml:\d+: python_ranges\.\d+: .*above"):
+        install.load(tmp_path)

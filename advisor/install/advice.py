@@ -7,7 +7,8 @@ given, refines it: the machine's OS, and for NVIDIA the driver, which decides th
 which decides whether the CUDA 13 builds run at all (they start at Turing). Without evidence
 nothing is detected: the OS is assumed and said to be. The note also says when the Python
 running fwadvise is outside the framework release's Python range, or past its end of life.
-Nothing here imports a framework or spawns a process, and the table is read only when a recommendation is rendered.
+Nothing here imports a framework or spawns a process, and the table is read only when a
+recommendation is rendered.
 
     advice(rec, kb)                   # [{"framework", "hardware", "command", "note", ...}]
     for_machine("tensorflow", evidence_document)   # for `fwadvise probe`
@@ -141,8 +142,9 @@ def _load(directory: Path) -> Table:
     # Validated once, then kept as a JSON snapshot like the rest of the knowledge base: keyed
     # by this file and the code that validates it, so an edit to either validates again. A run
     # with a snapshot never builds the pydantic validators (they cost more than the choice).
-    schema_source = Path(__file__).with_name("schema.py").read_text("utf-8")
-    key = snapshot.key({FILE: text, "install_schema.py": schema_source})
+    here = Path(__file__).parent
+    code = {f"install_{n}": (here / n).read_text("utf-8") for n in ("schema.py", "versions.py")}
+    key = snapshot.key({FILE: text, **code})
     data = snapshot.read_json(f"install-{key}") if key else None
     if data is None:
         data = _validate(text, str(path))
@@ -432,8 +434,8 @@ def _gpu_note(table: Table, entry: Entry, target: Target) -> str | None:
     last = f", last available: {name} {old.last_version}" if old.last_version else ""
     return (
         f"This build needs a GPU of compute capability {limit.min_compute} or newer "
-        f"({limit.generations}); older GPUs ({old.generations}) need the CUDA {old.cuda} "
-        f"build{last} ({_cite(old)})."
+        f"({limit.generations}); older GPUs need the CUDA {old.cuda} build ({old.generations})"
+        f"{last} ({_cite(old)})."
     )
 
 
