@@ -346,3 +346,16 @@ def test_a_python_range_upside_down_is_an_error_at_file_and_line(tmp_path: Path)
     (tmp_path / "install.yaml").write_text(text.replace('python_max: "3.13"', 'python_max: "3.9"'))
     with pytest.raises(KnowledgeError, match=r"install\.yaml:\d+: python_ranges\.\d+: .*above"):
         install.load(tmp_path)
+
+
+def test_a_lint_problem_names_the_line_of_its_item(tmp_path: Path) -> None:
+    text = (KNOWLEDGE_DIR / "install.yaml").read_text()
+    (tmp_path / "install.yaml").write_text(
+        text.replace('cuda: "13.0"\n    min_compute', 'cuda: "11.8"\n    min_compute')
+    )
+    line = text[: text.index('cuda: "13.0"\n    min_compute')].count("\n") + 1
+    with pytest.raises(KnowledgeError) as error:
+        install.load(tmp_path)
+    assert f"install.yaml:{line - 1}: gpu_limits[1]: no pytorch command with cuda 11.8" in str(
+        error.value
+    )

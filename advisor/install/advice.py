@@ -30,6 +30,7 @@ from fwadvise.advisor.kb.schema import NAMES
 
 if TYPE_CHECKING:
     from fwadvise.advisor.kb.loader import KnowledgeBase
+    from fwadvise.advisor.kb.yamlio import YamlDoc
     from fwadvise.advisor.reasoning.engine import Recommendation
 
 FILE = "install.yaml"
@@ -165,8 +166,17 @@ def _validate(text: str, name: str) -> dict[str, Any]:
     data = validate(doc, InstallTable, error=KnowledgeError).model_dump(mode="json")
     problems = lint(_table(data))
     if problems:
-        raise KnowledgeError("\n".join(f"{name}: {p}" for p in problems))
+        raise KnowledgeError("\n".join(f"{_where(doc, p)}: {p}" for p in problems))
     return data
+
+
+def _where(doc: YamlDoc, problem: str) -> str:
+    """file:line of the item a lint problem names ("commands[3] ...", "python_ranges: ...")."""
+    found = re.match(r"(\w+)(?:\[(\d+)\])?", problem)
+    if not found or found.group(1) not in doc.data:
+        return doc.name
+    index = found.group(2)
+    return doc.where((found.group(1), int(index)) if index else (found.group(1),))
 
 
 def _table(data: dict[str, Any]) -> Table:
