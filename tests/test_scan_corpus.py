@@ -64,9 +64,19 @@ def test_scan_on_the_corpus_does_not_regress(repos: Path) -> None:
         stated = {item.id: item.value for item in scan(repos / name).inferred}
         cells = [grade(stated.get(qid), entry["truth"][qid]) for qid in ANSWERS]
         totals.update(cells)
-        rows.append(f"{name:<26} " + " ".join(f"{c:<8}" for c in cells))
+        shown = [c if c != "wrong" else f"wrong({stated[q]})" for c, q in zip(cells, ANSWERS)]
+        rows.append(f"{name:<26} " + " ".join(f"{c:<8}" for c in shown))
     print("\n" + " " * 27 + " ".join(q[:8].ljust(8) for q in ANSWERS))
     print("\n".join(rows))
-    print(f"correct {totals['correct']}, wrong {totals['wrong']}, missed {totals['missed']}")
+    inferable = sum(
+        1
+        for entry in truth.values()
+        for qid in ANSWERS
+        if entry["truth"][qid].get("value") not in (None, "n/a")
+    )
+    print(
+        f"correct {totals['correct']}, wrong {totals['wrong']}, missed {totals['missed']}"
+        f" ({inferable} answers with a real value)"
+    )
     assert totals["correct"] >= FLOOR["correct"]
     assert totals["wrong"] <= FLOOR["wrong_at_most"]
