@@ -30,7 +30,7 @@ ANSWERS = (
     "needs_sota_models",
     "production_serving",
 )
-FLOOR = {"correct": 36, "wrong_at_most": 4}  # measured on main, 2026-11-28 (the README baseline)
+FLOOR = {"correct": 47, "wrong_at_most": 1}  # reached on issue-13b, 2026-11-28 (README baseline 36/4)
 
 
 def grade(stated: Any, truth: dict[str, Any]) -> str:
