@@ -93,7 +93,8 @@ def summary_text(result: "ScanResult", save: Path | None) -> str:
     lines.append("")
     lines.append("Inferred:" if result.inferred else "Inferred: nothing.")
     for item in result.inferred:
-        lines.append(f"  {item.id}: {show_value(item.value)}")
+        basis = "seen" if item.basis == "seen" else "inferred from absence"
+        lines.append(f"  {item.id}: {show_value(item.value)}  ({basis})")
         if item.note:
             lines.append(_wrap(f"note: {item.note}", 6))
         for finding in item.evidence[:EVIDENCE_SHOWN]:

@@ -121,13 +121,29 @@ ManifestKind = Literal[
 ]
 
 
+class Absence(_Strict):
+    """An answer stated from what the repository lacks: only where it shows the kind of work the
+    question is about (a signature of each `requires` group seen, none of `unless`) and no
+    signature answered the question."""
+
+    answer: str
+    value: Any
+    requires: list[list[str]] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+    why: str = Field(min_length=1)
+
+
 class ScanConfig(_Strict):
     limits: Limits
     skip_dirs: list[str]
     manifests: dict[ManifestKind, list[str]]
     default_dominance: float = Field(default=1.5, ge=1)
     resolve: dict[str, Resolve] = Field(default_factory=dict)
+    minor_paths: list[str] = Field(default_factory=list)
+    minor_weight: float = Field(default=0.25, gt=0, le=1)
     signatures: list[Signature]
+    absent: list[Absence] = Field(default_factory=list)
+    ask_person: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ScanConfig:
@@ -145,7 +161,29 @@ def load_config(kb: KnowledgeBase, path: Path | None = None) -> ScanConfig:
     signatures = [_checked(kb, doc, i, sig) for i, sig in enumerate(config.signatures)]
     for qid, rule in config.resolve.items():
         _check_resolve(kb, doc, qid, rule)
-    return config.model_copy(update={"signatures": signatures})
+    absent = [_checked_absence(kb, doc, i, rule, config) for i, rule in enumerate(config.absent)]
+    for qid in config.ask_person:
+        if qid not in kb.question:
+            raise KnowledgeError(unknown_id(kb, qid), where=doc.where(("ask_person", qid)))
+    return config.model_copy(update={"signatures": signatures, "absent": absent})
+
+
+def _checked_absence(
+    kb: KnowledgeBase, doc: YamlDoc, index: int, rule: Absence, config: ScanConfig
+) -> Absence:
+    where = doc.where(("absent", index))
+    question = kb.question.get(rule.answer)
+    if question is None:
+        raise KnowledgeError(unknown_id(kb, rule.answer), where=where)
+    try:
+        value = check_value(question, rule.value)
+    except ValueError as exc:
+        raise KnowledgeError(f"{rule.answer}: {exc}", where=where) from None
+    known = {s.id for s in config.signatures}
+    unknown = sorted({s for g in rule.requires for s in g} - known | set(rule.unless) - known)
+    if unknown:
+        raise KnowledgeError(f"no signature has the id: {', '.join(unknown)}", where=where)
+    return rule.model_copy(update={"value": value})
 
 
 def _checked(kb: KnowledgeBase, doc: YamlDoc, index: int, sig: Signature) -> Signature:
@@ -207,8 +245,9 @@ class Finding:
 class Inferred:
     id: str
     value: Any
-    evidence: list[Finding]
+    evidence: list[Finding]  # for an answer from absence: what shows the work it is about
     note: str | None = None
+    basis: Literal["seen", "absence"] = "seen"
 
 
 @dataclass
@@ -230,6 +269,7 @@ class ScanResult:
                 {
                     "id": i.id,
                     "value": i.value,
+                    "basis": i.basis,
                     "note": i.note,
                     "evidence": [f.to_data() for f in i.evidence],
                 }
@@ -567,13 +607,17 @@ class _Support:
 
 def _support(findings: Iterable[Finding], config: ScanConfig) -> dict[str, dict[Any, _Support]]:
     by_id = {s.id: s for s in config.signatures}
+    minor = _Globs(config.minor_paths)  # benchmarks, tests, examples: they count for less
     table: dict[str, dict[Any, _Support]] = defaultdict(lambda: defaultdict(_Support))
     for finding in findings:
         sig = by_id[finding.signature]
+        weight = sig.weight
+        if minor.match(finding.file.rsplit("/", 1)[-1], finding.file):
+            weight *= config.minor_weight
         for qid, value in sig.answers.items():
             for one in value if isinstance(value, list) else [value]:
                 entry = table[qid][one]
-                entry.weights[finding.file] = max(entry.weights.get(finding.file, 0), sig.weight)
+                entry.weights[finding.file] = max(entry.weights.get(finding.file, 0), weight)
                 entry.findings.append(finding)
     return table
 
@@ -625,7 +669,28 @@ def _infer(
             {f for v in backing for f in options[v].findings}, key=lambda f: (f.file, f.line or 0)
         )
         inferred.append(Inferred(question.id, value, evidence, note))
-    return inferred, undecided
+    return inferred + _absent(config, findings, inferred, undecided), undecided
+
+
+def _absent(
+    config: ScanConfig, findings: list[Finding], inferred: list[Inferred], undecided: dict[str, str]
+) -> list[Inferred]:
+    """Answers from what is missing, each with the findings that show the work it is about."""
+    seen: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        seen[finding.signature].append(finding)
+    answered = {i.id for i in inferred} | set(undecided)
+    out = []
+    for rule in config.absent:
+        if rule.answer in answered or any(seen.get(s) for s in rule.unless):
+            continue
+        shown = [next((f for s in group for f in seen.get(s, ())), None) for group in rule.requires]
+        if all(shown):
+            evidence = [f for f in shown if f is not None]
+            note = f"inferred from absence: {rule.why}"
+            out.append(Inferred(rule.answer, rule.value, evidence, note, basis="absence"))
+            answered.add(rule.answer)
+    return out
 
 
 def _drop_unasked(
@@ -669,7 +734,12 @@ def scan(
     for question in kb.questions:
         if question.id not in reasons and question.id not in inferred_ids:
             default = show_value(question.default)
-            reasons[question.id] = f"nothing in the repository says; its default is {default}"
+            person = config.ask_person.get(question.id)
+            reasons[question.id] = (
+                f"only you can say: {person}; its default is {default}"
+                if person
+                else f"nothing in the repository says; its default is {default}"
+            )
     return ScanResult(
         root=str(path),
         answers={i.id: i.value for i in inferred},
@@ -708,7 +778,7 @@ def draft_yaml(result: ScanResult, shown: int = 5) -> str:
         "#   fwadvise recommend --answers THIS_FILE",
     ]
     for item in result.inferred:
-        lines += ["", "# because:"]
+        lines += ["", "# because:" if item.basis == "seen" else "# inferred from absence; context:"]
         lines += [f"#   {f.where()}  {f.detail}" for f in item.evidence[:shown]]
         if len(item.evidence) > shown:
             lines.append(f"#   and {len(item.evidence) - shown} more")
