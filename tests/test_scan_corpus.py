@@ -69,8 +69,13 @@ def test_scan_on_the_corpus_does_not_regress(repos: Path) -> None:
         totals.update(cells)
         real = [entry["truth"][q].get("value") not in (None, "n/a") for q in ANSWERS]
         totals["real"] += sum(real)
-        totals["real correct"] += sum(r and c == "correct" for r, c in zip(real, cells))
-        shown = [c if c != "wrong" else f"wrong({stated[q]})" for c, q in zip(cells, ANSWERS)]
+        totals["real correct"] += sum(
+            r and c == "correct" for r, c in zip(real, cells, strict=True)
+        )
+        shown = [
+            c if c != "wrong" else f"wrong({stated[q]})"
+            for c, q in zip(cells, ANSWERS, strict=True)
+        ]
         rows.append(f"{name:<26} " + " ".join(f"{c:<8}" for c in shown))
     print("\n" + " " * 27 + " ".join(q[:8].ljust(8) for q in ANSWERS))
     print("\n".join(rows))

@@ -595,6 +595,7 @@ class _Support:
 
     weights: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    major: bool = False  # seen outside the minor paths (tests, examples, benchmarks)
 
     @property
     def score(self) -> float:
@@ -612,12 +613,14 @@ def _support(findings: Iterable[Finding], config: ScanConfig) -> dict[str, dict[
     for finding in findings:
         sig = by_id[finding.signature]
         weight = sig.weight
-        if minor.match(finding.file.rsplit("/", 1)[-1], finding.file):
+        is_minor = minor.match(finding.file.rsplit("/", 1)[-1], finding.file)
+        if is_minor:
             weight *= config.minor_weight
         for qid, value in sig.answers.items():
             for one in value if isinstance(value, list) else [value]:
                 entry = table[qid][one]
                 entry.weights[finding.file] = max(entry.weights.get(finding.file, 0), weight)
+                entry.major = entry.major or not is_minor
                 entry.findings.append(finding)
     return table
 
@@ -631,8 +634,11 @@ def _resolve(
 ) -> tuple[Any, list[Any], str | None]:
     """(value or None, the values whose evidence backs it, a note or the reason for None)."""
     if rule.policy == "union":
-        values = list(options)
-        return check_value(question, values), values, None
+        # a value seen only in tests, examples or benchmarks is left out beside one seen elsewhere
+        values = [v for v in options if options[v].major] or list(options)
+        left = [show_value(v) for v in options if v not in values]
+        note = f"left out, seen only in tests/examples: {', '.join(left)}" if left else None
+        return check_value(question, values), values, note
     if rule.policy == "highest":
         value = max(options, key=lambda v: rule.order.index(v) if v in rule.order else -1)
         return value, [value], None
