@@ -504,6 +504,56 @@ def notebook_names(text: str) -> Names:
     return names
 
 
+# --- comments: never evidence of use ------------------------------------------------------------
+
+# which files take which comments (file kinds, not signatures: a new kind is a code change)
+_HASH_COMMENTS = _Globs(
+    ["*.py", "*.sh", "*.yaml", "*.yml", "*.toml", "*.cfg", "*.conf", "*.properties", "*.txt",
+     "Dockerfile*", "*.dockerfile", "Makefile", "Podfile", "*.rb", "*.pbtxt"]
+)  # fmt: skip
+_SLASH_COMMENTS = _Globs(
+    ["*.c", "*.cc", "*.cpp", "*.h", "*.hpp", "*.m", "*.mm", "*.java", "*.kt", "*.kts", "*.swift",
+     "*.js", "*.jsx", "*.ts", "*.tsx", "*.vue", "*.gradle", "Package.swift"]
+)  # fmt: skip
+_PROSE = _Globs(["*.md", "*.rst", "*.html", "*.htm"])
+# a whole-line # comment; shell directives that are comments in form (#SBATCH, #!) stay
+_HASH_LINE = re.compile(r"(?m)^[ \t]*#(?!SBATCH|PBS|!).*$")
+_SLASH_LINE = re.compile(r"(?m)^[ \t]*//.*$")
+_URL = re.compile(r"https?://[^\s)>\]\"']+")
+_MARKDOWN_COMMENT = ("<!--", "-->")
+
+
+def _without_comments(name: str, text: str) -> str:
+    """The text with comments, docstrings, licence headers and prose links blanked, every newline
+    kept (line numbers stay right): a word in a comment is never evidence that code uses it."""
+    if _HASH_COMMENTS.match(name, name):
+        text = _HASH_LINE.sub("", text)
+    if name.endswith(".py"):
+        text = _blank_spans(text, '"""', '"""')
+        text = _blank_spans(text, "'''", "'''")
+    if _SLASH_COMMENTS.match(name, name):
+        text = _blank_spans(_SLASH_LINE.sub("", text), "/*", "*/")
+    if _PROSE.match(name, name):
+        text = _blank_spans(_URL.sub("", text), *_MARKDOWN_COMMENT)
+    return text
+
+
+def _blank_spans(text: str, start: str, end: str) -> str:
+    """`text` with every span from `start` to `end` (an unclosed one: to the end) reduced to its
+    newlines; found with str.find, so linear in the text whatever it holds."""
+    if start not in text:
+        return text
+    parts: list[str] = []
+    done = 0
+    while (opened := text.find(start, done)) >= 0:
+        closed = text.find(end, opened + len(start))
+        stop = len(text) if closed < 0 else closed + len(end)
+        parts += [text[done:opened], "\n" * text.count("\n", opened, stop)]
+        done = stop
+    parts.append(text[done:])
+    return "".join(parts)
+
+
 # --- matching -----------------------------------------------------------------------------------
 
 
@@ -563,13 +613,14 @@ class _Matcher:
             self._python(entry, text)
         if manifest:
             self._manifest(entry, manifest, text)
+        code = _without_comments(entry.name, text)
         for sig, text_match in texts:
-            found = re.search(text_match.pattern, text)
+            found = re.search(text_match.pattern, code)
             if found:
                 line = text.count("\n", 0, found.start()) + 1
                 self.add(sig, entry.rel, line, f"matches {found[0].strip()[:60]!r}")
 
-    def _python(self, entry: _Entry, text: str) -> None:
+    def _python(self, entry: _Entry, text: str) -> None:  # imports: comments never count
         ipynb = entry.name.endswith(".ipynb")
         names = notebook_names(text) if ipynb else python_names(text)
         for name, (line, how) in names.items():
