@@ -47,6 +47,11 @@ def evidence(result: scanner.ScanResult, qid: str) -> list[scanner.Finding]:
     return next(i.evidence for i in result.inferred if i.id == qid)
 
 
+def seen(result: scanner.ScanResult) -> dict[str, object]:
+    """The answers seen in a file, without those inferred from absence."""
+    return {i.id: i.value for i in result.inferred if i.basis == "seen"}
+
+
 def write(root: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         target = root / rel
@@ -352,7 +357,7 @@ def test_environments_caches_big_and_binary_files_are_skipped(
         update={"limits": config.limits.model_copy(update={"max_text_bytes": 1000})}
     )
     result = scanner.scan(repo, kb=kb, config=small)
-    assert result.answers == {"existing_stack": "pytorch"}
+    assert seen(result) == {"existing_stack": "pytorch"}
     assert result.skipped["files too large to read"] == 1
     assert result.skipped["binary files"] == 1
     assert result.skipped["folders not entered (caches, environments, VCS)"] == 3
@@ -441,7 +446,8 @@ def test_every_inferred_answer_has_a_comment_naming_its_evidence(
     lines = text.splitlines()
     for item in result.inferred:
         at = next(i for i, line in enumerate(lines) if line.startswith(f"{item.id}:"))
-        start = max(i for i, line in enumerate(lines[:at]) if line == "# because:")
+        heads = ("# because:", "# inferred from absence; context:")
+        start = max(i for i, line in enumerate(lines[:at]) if line in heads)
         assert all(line.startswith("#") for line in lines[start:at])
         assert f"#   {item.evidence[0].where()}  " in "\n".join(lines[start:at])
     target = tmp_path / "a.yaml"
@@ -480,7 +486,14 @@ def test_json_format(tmp_path: Path) -> None:
     done = run("scan", str(REPOS / "mixed_frameworks"), "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["answers"] == {"existing_stack": "pytorch"}
+    by_basis = {i["id"]: i["basis"] for i in data["inferred"]}
+    assert {q for q, b in by_basis.items() if b == "seen"} == {"existing_stack"}
+    assert data["answers"]["existing_stack"] == "pytorch"
+    assert all(
+        i["note"].startswith("inferred from absence")
+        for i in data["inferred"]
+        if i["basis"] != "seen"
+    )
     stack = data["inferred"][0]
     assert stack["id"] == "existing_stack" and "tensorflow" in stack["note"]
     assert {e["file"] for e in stack["evidence"]} >= {"models/encoder.py", "requirements.txt"}
@@ -506,3 +519,100 @@ def test_cli_module_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=30
     )
     assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+# --- answers from absence, comments, minor paths --------------------------------------------------
+
+TRAINING = "import torch\nmodel = torch.nn.Linear(2, 1)\nloss = model(x).sum()\nloss.backward()\n"
+
+
+def test_training_code_and_nothing_else_says_no_with_the_reason(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    result = scanner.scan(write(tmp_path, {"train.py": TRAINING}), kb=kb)
+    absent = {i.id: i for i in result.inferred if i.basis == "absence"}
+    assert {q: i.value for q, i in absent.items()} == {
+        "deployment_targets": ["research_only"],
+        "training_scale": "single_device",
+        "accelerator": "cpu_only",
+        "needs_sota_models": False,
+        "production_serving": False,
+    }
+    assert all(i.note and i.note.startswith("inferred from absence: ") for i in absent.values())
+    assert absent["training_scale"].evidence[0].where() == "train.py:4"  # what shows training
+    assert "inferred from absence" in scanner.draft_yaml(result)
+
+
+def test_evidence_of_the_answer_overrides_absence(kb: KnowledgeBase, tmp_path: Path) -> None:
+    files = {
+        "train.py": TRAINING + "model.cuda()\n",
+        "serve.py": "from fastapi import FastAPI\n",
+        "launch.sh": "torchrun --nproc_per_node=4 train.py\n",
+    }
+    result = scanner.scan(write(tmp_path, files), kb=kb)
+    assert "accelerator" not in result.answers  # .cuda() is not the CPU, though no CUDA import
+    assert result.answers["production_serving"] is True
+    assert result.answers["deployment_targets"] == ["cloud_server"]
+    assert result.answers["training_scale"] == "multi_gpu"
+
+
+def test_tensorflow_silence_on_gpus_is_not_cpu_only(kb: KnowledgeBase, tmp_path: Path) -> None:
+    code = "import tensorflow as tf\nmodel = tf.keras.Sequential()\nmodel.fit(x, y)\n"
+    result = scanner.scan(write(tmp_path, {"train.py": code}), kb=kb)
+    assert result.answers["training_scale"] == "single_device"
+    assert "accelerator" not in result.answers
+
+
+def test_a_text_only_mobile_app_has_no_media_input(kb: KnowledgeBase, tmp_path: Path) -> None:
+    files = {"App.xcodeproj/project.pbxproj": "x", "Model.tflite": "", "View.swift": "let t = 1\n"}
+    result = scanner.scan(write(tmp_path, files), kb=kb)
+    assert result.answers["mobile_media_input"] is False
+    assert next(i for i in result.inferred if i.id == "mobile_media_input").basis == "absence"
+
+
+def test_comments_docstrings_and_links_are_never_a_use(kb: KnowledgeBase, tmp_path: Path) -> None:
+    files = {
+        "Dockerfile": "# FROM nvidia/cuda:12.1-base\nFROM python:3.12\n",
+        "app/build.gradle": "// implementation 'org.tensorflow:tensorflow-lite:2.11.0'\n",
+        "src/kws.c": '/* Licence: see tensorflow/lite/micro\n   #include "arm_nnfunctions.h" */\n',
+        "train.py": 'import torch\n"""Example:\n    loss.backward()\n"""\n# optimizer.step()\n',
+        "README.md": "See https://example.com/docker run --gpus all and <!-- --tf32 True -->\n",
+    }
+    result = scanner.scan(write(tmp_path, files), kb=kb)
+    assert result.answers == {
+        "existing_stack": "pytorch",
+        "needs_sota_models": False,
+        "production_serving": False,
+    }
+    # a real use below a comment still counts, at its own line
+    (tmp_path / "Dockerfile").write_text("# base\nFROM nvidia/cuda:12.1-base\n", encoding="utf-8")
+    again = scanner.scan(tmp_path, kb=kb)
+    assert evidence(again, "accelerator")[0].where() == "Dockerfile:2"
+
+
+def test_blanking_keeps_every_newline_and_ends_an_unclosed_span() -> None:
+    text = "a\n/* one\ntwo */b\n/* open\nc\n"
+    blanked = scanner._blank_spans(text, "/*", "*/")
+    assert blanked == "a\n\nb\n\n\n"
+    assert scanner._blank_spans("x/*" + "y\n" * 3, "/*", "*/") == "x\n\n\n"
+
+
+def test_a_framework_only_in_benchmarks_does_not_make_the_stack(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    files = {f"model/part{i}.py": "import jax\n" for i in range(3)}
+    files["benchmarks/compare_torch.py"] = "import torch\n"
+    files["benchmarks/compare_torch2.py"] = "import torch\n"
+    result = scanner.scan(write(tmp_path, files), kb=kb)
+    assert result.answers["existing_stack"] == "none"
+    files = {"lib.py": "import torch\n", "examples/demo.py": "import cv2\nimport gymnasium\n"}
+    files["agent.py"] = "import gymnasium\n"
+    result = scanner.scan(write(tmp_path / "two", files), kb=kb)
+    assert result.answers["use_cases"] == ["reinforcement_learning"]  # cv2 only in an example
+    assert "computer_vision" in (next(i for i in result.inferred if i.id == "use_cases").note or "")
+
+
+def test_role_and_team_skill_say_why_only_the_person_can_answer(kb: KnowledgeBase) -> None:
+    result = scanner.scan(REPOS / "rl_agent", kb=kb)
+    for qid in ("role", "team_skill"):
+        assert result.not_inferred[qid].startswith("only you can say: ")

@@ -617,7 +617,7 @@ class _Matcher:
         for sig, text_match in texts:
             found = re.search(text_match.pattern, code)
             if found:
-                line = text.count("\n", 0, found.start()) + 1
+                line = code.count("\n", 0, found.start()) + 1
                 self.add(sig, entry.rel, line, f"matches {found[0].strip()[:60]!r}")
 
     def _python(self, entry: _Entry, text: str) -> None:  # imports: comments never count
