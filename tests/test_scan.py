@@ -309,7 +309,38 @@ def test_media_input_without_a_mobile_target_stays_out(kb: KnowledgeBase, tmp_pa
 def test_manifest_parsers_give_names_and_lines(
     kind: str, text: str, expected: list[tuple[str, int]]
 ) -> None:
-    assert [(name, line) for name, line, _ in manifest_deps(kind, text, "f")] == expected
+    assert [(dep.name, dep.line) for dep in manifest_deps(kind, text, "f")] == expected
+
+
+def test_extras_and_dev_groups_are_optional() -> None:
+    toml = (
+        '[project]\ndependencies = ["torch"]\n[project.optional-dependencies]\ntf = ["tensorflow"]\n'
+        '[tool.poetry.group.dev.dependencies]\npytest = "*"\n'
+    )
+    assert [(d.name, d.optional) for d in manifest_deps("pyproject", toml, "f")] == [
+        ("torch", False),
+        ("tensorflow", True),
+        ("pytest", True),
+    ]
+    npm = '{"dependencies": {"onnxruntime-web": "1"}, "devDependencies": {"@tensorflow/tfjs": "4"}}'
+    assert [(d.name, d.optional) for d in manifest_deps("npm", npm, "f")] == [
+        ("onnxruntime-web", False),
+        ("@tensorflow/tfjs", True),
+    ]
+
+
+def test_an_optional_extra_weighs_less_than_a_core_dependency(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    toml = (
+        '[project]\ndependencies = ["torch", "torchvision"]\n'
+        '[project.optional-dependencies]\ntf = ["tensorflow", "tensorflow-hub"]\n'
+    )
+    result = scanner.scan(write(tmp_path, {"pyproject.toml": toml}), kb=kb)
+    # one file, both frameworks: without the extra weighing less, neither would dominate
+    assert result.answers["existing_stack"] == "pytorch"
+    note = next(i for i in result.inferred if i.id == "existing_stack").note or ""
+    assert "tensorflow" in note
 
 
 # --- never run, never follow, bounded ---------------------------------------------------------

@@ -1,6 +1,8 @@
 """Dependency manifests, read as text: which packages a repository declares, and on which line.
 
-Each parser takes a file's text and yields (name as written, line, the requirement's text).
+Each parser takes a file's text and yields a Dep: the name as written, its line, the
+requirement's text, and whether it is optional (an extra, a dev or dependency group): those weigh
+less when findings disagree.
 Nothing is installed, resolved or run; setup.py is read through its syntax tree.
 """
 
@@ -10,18 +12,24 @@ import ast
 import json
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from fwadvise.advisor.errors import UserError
 from fwadvise.advisor.kb.yamlio import parse
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
-Dep = tuple[str, int | None, str]  # (name as written, line, the line's requirement text)
+
+class Dep(NamedTuple):
+    name: str  # as written
+    line: int | None
+    spec: str  # the requirement's text
+    optional: bool = False  # an extra, a dev or dependency group: not what the project needs
 
 
-def _requirement(text: str, line: int | None) -> Dep | None:
+def _requirement(text: str, line: int | None, optional: bool = False) -> Dep | None:
     match = _NAME.match(text.strip())
-    return (match[0], line, text.strip()) if match else None
+    return Dep(match[0], line, text.strip(), optional) if match else None
 
 
 def requirements_deps(text: str) -> Iterator[Dep]:
@@ -39,6 +47,16 @@ _TOML_KEY = re.compile(r"^[\"']?([A-Za-z0-9_.-]+)[\"']?\s*=\s*(.*)$")
 _POETRY_TABLE = re.compile(r"^tool\.poetry(\.group\.[^.]+)?\.(dev-)?dependencies$")
 
 
+def _optional_table(table: str, key: str) -> bool:
+    """Extras, dependency groups, dev dependencies (PEP 621, PEP 735, Poetry, uv, Pipfile)."""
+    return (
+        table in ("project.optional-dependencies", "dependency-groups", "dev-packages")
+        or ".group." in table
+        or "dev" in table.rsplit(".", 1)[-1]
+        or key == "dev-dependencies"
+    )
+
+
 def _key_names_table(table: str) -> bool:
     """Tables whose keys are package names: Poetry's and Pipfile's."""
     return table in ("packages", "dev-packages") or bool(_POETRY_TABLE.match(table))
@@ -54,11 +72,11 @@ def _array_of_requirements(table: str, key: str) -> bool:
 
 def toml_deps(text: str) -> Iterator[Dep]:
     """pyproject.toml and Pipfile, read line by line (tomllib keeps no line numbers)."""
-    table, in_array = "", False
+    table, in_array, optional = "", False, False
     for number, raw in enumerate(text.splitlines(), 1):
         line = _TOML_COMMENT.sub(lambda m: m[1] or "", raw).strip()
         if in_array:
-            yield from _strings(line, number)
+            yield from _strings(line, number, optional)
             in_array = "]" not in _TOML_STRING.sub("", line)
             continue
         header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", line)
@@ -69,16 +87,17 @@ def toml_deps(text: str) -> Iterator[Dep]:
         if not pair:
             continue
         key, value = pair[1], pair[2]
+        optional = _optional_table(table, key)
         if _key_names_table(table):
-            yield (key, number, line)
+            yield Dep(key, number, line, optional)
         elif _array_of_requirements(table, key) and value.startswith("["):
-            yield from _strings(value, number)
+            yield from _strings(value, number, optional)
             in_array = "]" not in _TOML_STRING.sub("", value)
 
 
-def _strings(line: str, number: int) -> Iterator[Dep]:
+def _strings(line: str, number: int, optional: bool) -> Iterator[Dep]:
     for match in _TOML_STRING.finditer(line):
-        dep = _requirement(match[1] if match[1] is not None else match[2], number)
+        dep = _requirement(match[1] if match[1] is not None else match[2], number, optional)
         if dep:
             yield dep
 
@@ -93,7 +112,7 @@ def lock_deps(text: str) -> Iterator[Dep]:
         elif in_package:
             found = re.match(r"^name\s*=\s*[\"']([^\"']+)[\"']", line)
             if found:
-                yield (found[1], number, line)
+                yield Dep(found[1], number, line)
                 in_package = False
 
 
@@ -117,7 +136,7 @@ def setup_cfg_deps(text: str) -> Iterator[Dep]:
                 continue
             collecting, line = True, value
         if collecting and line.strip():
-            dep = _requirement(line, number)
+            dep = _requirement(line, number, section == "options.extras_require")
             if dep:
                 yield dep
 
@@ -144,9 +163,10 @@ def setup_py_deps(text: str) -> Iterator[Dep]:
             value = keyword.value
             if isinstance(value, ast.Name):
                 value = assigned.get(value.id, value)
+            extra = keyword.arg == "extras_require"
             for const in ast.walk(value):
                 if isinstance(const, ast.Constant) and isinstance(const.value, str):
-                    dep = _requirement(const.value, const.lineno)
+                    dep = _requirement(const.value, const.lineno, extra)
                     if dep:
                         yield dep
 
@@ -166,7 +186,8 @@ def _json_key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _json_deps(text: str, sections: tuple[str, ...]) -> Iterator[Dep]:
+def _json_deps(text: str, sections: tuple[str, ...], core: str) -> Iterator[Dep]:
+    """The dependencies of each section; all but `core` are optional."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -178,16 +199,17 @@ def _json_deps(text: str, sections: tuple[str, ...]) -> Iterator[Dep]:
         deps = data.get(section)
         if isinstance(deps, dict):
             for name, spec in deps.items():
-                yield (str(name), lines.get(str(name)), f"{name} {spec}"[:80])
+                spec_text = f"{name} {spec}"[:80]
+                yield Dep(str(name), lines.get(str(name)), spec_text, section != core)
 
 
 def npm_deps(text: str) -> Iterator[Dep]:
     sections = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
-    return _json_deps(text, sections)
+    return _json_deps(text, sections, "dependencies")
 
 
 def pipfile_lock_deps(text: str) -> Iterator[Dep]:
-    return _json_deps(text, ("default", "develop"))
+    return _json_deps(text, ("default", "develop"), "default")
 
 
 def conda_deps(text: str, name: str) -> Iterator[Dep]:

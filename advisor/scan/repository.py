@@ -17,7 +17,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -227,6 +227,7 @@ class Finding:
     file: str
     line: int | None
     detail: str
+    minor: bool = False  # an optional extra or dev dependency: weighs like a test file
 
     def where(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file
@@ -588,11 +589,16 @@ class _Matcher:
         self.manifests = [(kind, _Globs(globs)) for kind, globs in config.manifests.items()]
         self.findings: dict[tuple[str, str], Finding] = {}
 
-    def add(self, sig: Signature, file: str, line: int | None, detail: str) -> None:
+    def add(
+        self, sig: Signature, file: str, line: int | None, detail: str, minor: bool = False
+    ) -> None:
         key = (sig.id, file)
         known = self.findings.get(key)
         if known is None or (line is not None and (known.line is None or line < known.line)):
-            self.findings[key] = Finding(sig.id, sig.why, file, line, _printable(detail))
+            minor = minor and (known is None or known.minor)  # a core use anywhere in the file
+            self.findings[key] = Finding(sig.id, sig.why, file, line, _printable(detail), minor)
+        elif known.minor and not minor:
+            self.findings[key] = replace(known, minor=False)
 
     def visit(self, entry: _Entry, state: _State) -> None:
         kind = "folder" if entry.is_dir else "file"
@@ -631,10 +637,11 @@ class _Matcher:
 
     def _manifest(self, entry: _Entry, kind: str, text: str) -> None:
         index = self.npm if kind == "npm" else self.packages
-        for name, line, spec in manifest_deps(kind, text, entry.rel):
-            key = name if kind == "npm" else normalise(name)
+        for dep in manifest_deps(kind, text, entry.rel):
+            key = dep.name if kind == "npm" else normalise(dep.name)
+            how = "optionally depends on" if dep.optional else "depends on"
             for sig in index.find(key):
-                self.add(sig, entry.rel, line, f"depends on {spec[:60]}")
+                self.add(sig, entry.rel, dep.line, f"{how} {dep.spec[:60]}", dep.optional)
 
 
 # --- from findings to answers -------------------------------------------------------------------
@@ -664,7 +671,7 @@ def _support(findings: Iterable[Finding], config: ScanConfig) -> dict[str, dict[
     for finding in findings:
         sig = by_id[finding.signature]
         weight = sig.weight
-        is_minor = minor.match(finding.file.rsplit("/", 1)[-1], finding.file)
+        is_minor = finding.minor or minor.match(finding.file.rsplit("/", 1)[-1], finding.file)
         if is_minor:
             weight *= config.minor_weight
         for qid, value in sig.answers.items():
