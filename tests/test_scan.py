@@ -643,6 +643,14 @@ def test_a_framework_only_in_benchmarks_does_not_make_the_stack(
     assert "computer_vision" in (next(i for i in result.inferred if i.id == "use_cases").note or "")
 
 
+def test_opencv_for_game_frames_is_not_computer_vision(kb: KnowledgeBase, tmp_path: Path) -> None:
+    agent = "import gymnasium as gym\nimport cv2\nframe = cv2.resize(obs, (84, 84))\n"
+    result = scanner.scan(write(tmp_path / "rl", {"agent.py": agent}), kb=kb)
+    assert result.answers["use_cases"] == ["reinforcement_learning"]
+    alone = scanner.scan(write(tmp_path / "cv", {"edges.py": "import cv2\n"}), kb=kb)
+    assert alone.answers["use_cases"] == ["computer_vision"]  # with no other task, it still counts
+
+
 def test_role_and_team_skill_say_why_only_the_person_can_answer(kb: KnowledgeBase) -> None:
     result = scanner.scan(REPOS / "rl_agent", kb=kb)
     for qid in ("role", "team_skill"):

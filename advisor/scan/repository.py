@@ -654,6 +654,7 @@ class _Support:
     weights: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     major: bool = False  # seen outside the minor paths (tests, examples, benchmarks)
+    strong: bool = False  # and by a signature of full weight, not a helper that weighs less
 
     @property
     def score(self) -> float:
@@ -679,6 +680,7 @@ def _support(findings: Iterable[Finding], config: ScanConfig) -> dict[str, dict[
                 entry = table[qid][one]
                 entry.weights[finding.file] = max(entry.weights.get(finding.file, 0), weight)
                 entry.major = entry.major or not is_minor
+                entry.strong = entry.strong or (not is_minor and sig.weight >= 1)
                 entry.findings.append(finding)
     return table
 
@@ -692,10 +694,19 @@ def _resolve(
 ) -> tuple[Any, list[Any], str | None]:
     """(value or None, the values whose evidence backs it, a note or the reason for None)."""
     if rule.policy == "union":
-        # a value seen only in tests, examples or benchmarks is left out beside one seen elsewhere
-        values = [v for v in options if options[v].major] or list(options)
+        # a value seen only in tests, examples, benchmarks, or through a helper library that weighs
+        # less (OpenCV resizing game frames), is left out beside one the code itself shows
+        values = (
+            [v for v in options if options[v].strong]
+            or [v for v in options if options[v].major]
+            or list(options)
+        )
         left = [show_value(v) for v in options if v not in values]
-        note = f"left out, seen only in tests/examples: {', '.join(left)}" if left else None
+        note = (
+            f"left out, seen only in tests, examples or helpers: {', '.join(left)}"
+            if left
+            else None
+        )
         return check_value(question, values), values, note
     if rule.policy == "highest":
         value = max(options, key=lambda v: rule.order.index(v) if v in rule.order else -1)
