@@ -651,6 +651,25 @@ def test_opencv_for_game_frames_is_not_computer_vision(kb: KnowledgeBase, tmp_pa
     assert alone.answers["use_cases"] == ["computer_vision"]  # with no other task, it still counts
 
 
+def test_cloud_endpoints_and_launch_configs(kb: KnowledgeBase, tmp_path: Path) -> None:
+    files = {
+        "deploy.py": "from sagemaker.pytorch import PyTorchModel\nPyTorchModel(m).deploy(1)\n",
+        "configs/accelerate.yaml": "distributed_type: MULTI_GPU\nnum_machines: 1\nnum_processes: 8\n",
+        "train.py": TRAINING,
+    }
+    result = scanner.scan(write(tmp_path / "aws", files), kb=kb)
+    assert result.answers["cloud_platform"] == "aws"
+    assert result.answers["production_serving"] is True
+    assert result.answers["training_scale"] == "multi_gpu"  # one machine of 8 processes
+    files["launch.py"] = "executor.update_parameters(nodes=4, gpus_per_node=8)\n"
+    result = scanner.scan(write(tmp_path / "slurm", files), kb=kb)
+    assert result.answers["training_scale"] == "multi_node"
+    vertex = "from google.cloud import aiplatform\naiplatform.Endpoint.create(display_name='x')\n"
+    result = scanner.scan(write(tmp_path / "gcp", {"serve.py": vertex}), kb=kb)
+    assert result.answers["cloud_platform"] == "google_cloud"
+    assert result.answers["deployment_targets"] == ["cloud_server"]
+
+
 def test_role_and_team_skill_say_why_only_the_person_can_answer(kb: KnowledgeBase) -> None:
     result = scanner.scan(REPOS / "rl_agent", kb=kb)
     for qid in ("role", "team_skill"):
