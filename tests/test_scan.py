@@ -670,6 +670,21 @@ def test_cloud_endpoints_and_launch_configs(kb: KnowledgeBase, tmp_path: Path) -
     assert result.answers["deployment_targets"] == ["cloud_server"]
 
 
+def test_apps_beyond_python(kb: KnowledgeBase, tmp_path: Path) -> None:
+    page = '<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4"></script>\n'
+    page += "<!-- <script src=ort.min.js></script> -->\n"
+    result = scanner.scan(write(tmp_path / "web", {"index.html": page}), kb=kb)
+    assert result.answers["deployment_targets"] == ["browser"]
+    assert evidence(result, "deployment_targets")[0].where() == "index.html:1"
+    gradle = "plugins { id 'com.android.application' }\n"
+    gradle += "dependencies { implementation 'io.fotoapparat:fotoapparat:2.7.0' }\n"
+    result = scanner.scan(write(tmp_path / "android", {"app/build.gradle": gradle}), kb=kb)
+    assert result.answers["mobile_media_input"] is True  # a camera library the app depends on
+    cpp = {"CMakeLists.txt": "find_package(Torch REQUIRED)\n", "main.cpp": "int main() {}\n"}
+    result = scanner.scan(write(tmp_path / "cpp", cpp), kb=kb)
+    assert result.answers["existing_stack"] == "pytorch"
+
+
 def test_role_and_team_skill_say_why_only_the_person_can_answer(kb: KnowledgeBase) -> None:
     result = scanner.scan(REPOS / "rl_agent", kb=kb)
     for qid in ("role", "team_skill"):

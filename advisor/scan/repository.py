@@ -516,7 +516,8 @@ _SLASH_COMMENTS = _Globs(
     ["*.c", "*.cc", "*.cpp", "*.h", "*.hpp", "*.m", "*.mm", "*.java", "*.kt", "*.kts", "*.swift",
      "*.js", "*.jsx", "*.ts", "*.tsx", "*.vue", "*.gradle", "Package.swift"]
 )  # fmt: skip
-_PROSE = _Globs(["*.md", "*.rst", "*.html", "*.htm"])
+_PROSE = _Globs(["*.md", "*.rst"])  # links are prose here; a <script src=URL> in HTML is a use
+_HTML = _Globs(["*.html", "*.htm", "*.vue"])
 # a whole-line # comment; shell directives that are comments in form (#SBATCH, #!) stay
 _HASH_LINE = re.compile(r"(?m)^[ \t]*#(?!SBATCH|PBS|!).*$")
 _SLASH_LINE = re.compile(r"(?m)^[ \t]*//.*$")
@@ -535,7 +536,9 @@ def _without_comments(name: str, text: str) -> str:
     if _SLASH_COMMENTS.match(name, name):
         text = _blank_spans(_SLASH_LINE.sub("", text), "/*", "*/")
     if _PROSE.match(name, name):
-        text = _blank_spans(_URL.sub("", text), *_MARKDOWN_COMMENT)
+        text = _URL.sub("", text)
+    if _PROSE.match(name, name) or _HTML.match(name, name):
+        text = _blank_spans(text, *_MARKDOWN_COMMENT)
     return text
 
 
