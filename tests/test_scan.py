@@ -594,6 +594,15 @@ def test_tensorflow_silence_on_gpus_is_not_cpu_only(kb: KnowledgeBase, tmp_path:
     assert "accelerator" not in result.answers
 
 
+def test_scikit_learn_training_runs_on_the_cpu(kb: KnowledgeBase, tmp_path: Path) -> None:
+    code = "from sklearn import svm\nclf = svm.SVC()\nclf.fit(X, y)\n"
+    result = scanner.scan(write(tmp_path / "sk", {"train.py": code}), kb=kb)
+    assert result.answers["accelerator"] == "cpu_only"
+    assert result.answers["existing_stack"] == "none"
+    boosted = {"train.py": code, "boost.py": "import xgboost\n"}  # XGBoost can train on GPUs
+    assert "accelerator" not in scanner.scan(write(tmp_path / "xgb", boosted), kb=kb).answers
+
+
 def test_a_text_only_mobile_app_has_no_media_input(kb: KnowledgeBase, tmp_path: Path) -> None:
     files = {"App.xcodeproj/project.pbxproj": "x", "Model.tflite": "", "View.swift": "let t = 1\n"}
     result = scanner.scan(write(tmp_path, files), kb=kb)

@@ -2,8 +2,8 @@
 
 Scoring follows the corpus README: correct, wrong (stated but not accepted), missed (silent where
 the truth has a value), or a right silence. The table is printed (`pytest -s`); the test fails on
-a regression below the floor measured when it was written (2026-11-28: 36 correct, 4 wrong,
-59 missed; cell for cell the baseline table in the corpus README, which checks this scoring).
+a regression below the floor (first 36 correct, 4 wrong, 59 missed on 2026-11-28: cell for cell
+the baseline table in the corpus README, which checks this scoring; raised as the scan improves).
 """
 
 from __future__ import annotations
@@ -30,10 +30,8 @@ ANSWERS = (
     "needs_sota_models",
     "production_serving",
 )
-FLOOR = {
-    "correct": 96,
-    "wrong_at_most": 0,
-}  # reached on issue-13b, 2026-11-28 (README baseline 36/4)
+# reached on issue-13b, 2026-11-28 (the README baseline: 36 correct, 4 wrong)
+FLOOR = {"correct": 98, "wrong_at_most": 0}
 
 
 def grade(stated: Any, truth: dict[str, Any]) -> str:
