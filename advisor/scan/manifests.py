@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -25,6 +26,14 @@ class Dep(NamedTuple):
     line: int | None
     spec: str  # the requirement's text
     optional: bool = False  # an extra, a dev or dependency group: not what the project needs
+
+
+def quiet_parse(text: str) -> ast.Module:
+    """The syntax tree of scanned Python, its own warnings (invalid escapes in old code) kept
+    off the user's terminal: they are about the scanned code, not about fwadvise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
 
 
 def _requirement(text: str, line: int | None, optional: bool = False) -> Dep | None:
@@ -144,7 +153,7 @@ def setup_cfg_deps(text: str) -> Iterator[Dep]:
 def setup_py_deps(text: str) -> Iterator[Dep]:
     """install_requires / extras_require of setup(...), read from the syntax tree (never run)."""
     try:
-        tree = ast.parse(text)
+        tree = quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     assigned = {

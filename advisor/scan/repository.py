@@ -37,7 +37,7 @@ from fwadvise.advisor.kb.conditions import Facts
 from fwadvise.advisor.kb.loader import KnowledgeBase, validate
 from fwadvise.advisor.kb.schema import Question
 from fwadvise.advisor.kb.yamlio import YamlDoc, load_file
-from fwadvise.advisor.scan.manifests import manifest_deps, normalise
+from fwadvise.advisor.scan.manifests import manifest_deps, normalise, quiet_parse
 from fwadvise.knowledge import KNOWLEDGE_DIR
 
 SCAN_FILE = KNOWLEDGE_DIR / "scan.yaml"
@@ -421,7 +421,7 @@ def python_names(text: str) -> Names:
     """Modules a file imports and dotted names it uses through them, aliases resolved
     (`import tensorflow as tf; tf.distribute.X` uses `tensorflow.distribute.X`)."""
     try:
-        tree = ast.parse(text)
+        tree = quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _regex_imports(text)  # Python 2, a template, a fragment: imports still tell
     names: Names = {}
