@@ -743,6 +743,9 @@ def _infer(
         if value is None:
             undecided[question.id] = note or "mixed evidence"
             continue
+        if not any(options[v].major for v in backing):
+            weak = "seen only in tests, examples, benchmarks, docs or optional extras"
+            note = f"{weak}; {note}" if note else weak
         evidence = sorted(
             {f for v in backing for f in options[v].findings}, key=lambda f: (f.file, f.line or 0)
         )
