@@ -48,3 +48,18 @@ def tabular(p: dict[str, Any], seed: int) -> Arrays:
     rng = _rng(seed, 5)
     x = _normal(rng, p["batch"], p["features"])
     return x, rng.integers(0, p["classes"], p["batch"], dtype=np.int64)
+
+
+def architecture(p: dict[str, Any], seed: int) -> Arrays:
+    """Inputs and targets for a real architecture (probes/architectures.py): NHWC images and
+    classes, token ids (the targets of GPT-2 are the next tokens), or log-mel frames and a
+    character per frame. Token ids are int32: both frameworks index embeddings with them."""
+    rng, spec, batch = _rng(seed, 6), p["spec"], p["batch"]
+    if p["arch"] in ("resnet50", "mobilenet_v2"):
+        x = _normal(rng, batch, p["image"], p["image"], 3)
+        return x, rng.integers(0, spec["classes"], batch, dtype=np.int64)
+    if p["arch"] == "lstm_speech":
+        x = _normal(rng, batch, p["frames"], spec["features"])
+        return x, rng.integers(0, spec["classes"], (batch, p["frames"]), dtype=np.int64)
+    ids = rng.integers(0, spec["vocab"], (batch, p["seq"] + 1), dtype=np.int32)
+    return ids[:, :-1].copy(), ids[:, 1:].astype(np.int64)

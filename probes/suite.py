@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from fwadvise.probes import architectures as arch
+
 FRAMEWORKS = ("pytorch", "tensorflow")
 SUITES = ("quick", "full")
 DEVICES = ("cpu", "cuda", "auto")
@@ -72,10 +74,33 @@ BUDGETS: dict[str, dict[str, Any]] = {
 }
 
 COMPUTE = ("gemm", "gemm_bf16", "conv", "lstm", "transformer", "train_step", "infer_latency")
+# The small stand-ins the real architectures replaced: the quick suite runs them only when named
+# (`--workloads conv`); the full suite runs them too.
+QUICK_OPTIONAL = ("conv", "lstm", "transformer", "train_step")
 # A cold torch.compile costs ~15-30 s here, so the quick suite compiles only where serving would:
-# the batch-1 inference model. The full suite compiles everything.
+# the batch-1 inference model. The full suite compiles every float32 workload.
 QUICK_COMPILED = ("infer_latency",)
 _EAGER_ESTIMATE = {"lstm": 2.0, "transformer": 2.0, "conv": 1.5}
+ARCH_ESTIMATE_S = {"quick": 2.5, "full": 12.0}
+
+
+def architecture_tasks(suite: str) -> list[tuple[Task, bool]]:
+    """The real architectures' tasks (eager), each with whether the suite also compiles it:
+    every kind in float32, and the training step again in mixed precision (bf16 autocast)."""
+    tasks = []
+    for name, kinds in arch.KINDS.items():
+        for kind in kinds:
+            precisions = ["float32"] + (["bfloat16"] if kind in arch.MIXED_PRECISION_KINDS else [])
+            for precision in precisions:
+                params = arch.workload_params(name, kind, suite, precision)
+                task = Task(
+                    arch.workload_name(name, kind, precision),
+                    "eager",
+                    params,
+                    ARCH_ESTIMATE_S[suite],
+                )
+                tasks.append((task, suite == "full" and precision == "float32"))
+    return tasks
 
 
 def plan(suite: str, workloads: tuple[str, ...] | None = None) -> list[Task]:
@@ -87,9 +112,12 @@ def plan(suite: str, workloads: tuple[str, ...] | None = None) -> list[Task]:
     tasks = [Task("import", "cold", {}, estimate_s=0.0)]
     for name in COMPUTE:
         tasks.append(Task(name, "eager", shapes[name], _EAGER_ESTIMATE.get(name, 1.2)))
+    architectures = architecture_tasks(suite)
+    tasks += [task for task, _ in architectures]
     for name in COMPUTE:
         if name in compiled:
             tasks.append(Task(name, "compiled", shapes[name], estimate_s=8.0))
+    tasks += [Task(t.workload, "compiled", t.params, 8.0) for t, both in architectures if both]
     deploy = shapes["infer_latency"]
     tasks += [
         Task("deploy", "tflite", deploy, estimate_s=2.5, frameworks=("tensorflow",)),
@@ -100,7 +128,9 @@ def plan(suite: str, workloads: tuple[str, ...] | None = None) -> list[Task]:
         unknown = set(workloads) - {t.workload for t in tasks}
         if unknown:
             raise ValueError(f"unknown workload(s): {', '.join(sorted(unknown))}")
-        tasks = [t for t in tasks if t.workload in workloads or t.workload == "import"]
+        return [t for t in tasks if t.workload in workloads or t.workload == "import"]
+    if suite == "quick":
+        return [t for t in tasks if t.workload not in QUICK_OPTIONAL]
     return tasks
 
 

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from fwadvise.probes import data
+from fwadvise.probes import arch_tf, data
 from fwadvise.probes.detect import detect_cpu
 from fwadvise.probes.harness import Prepared, Skipped, deployed
 from fwadvise.probes.stats import Budget
@@ -76,9 +76,12 @@ class TFBackend:
         if self.unusable:
             raise RuntimeError(self.unusable)
         keras.utils.set_random_seed(self.seed)
-        build = getattr(self, "_" + task.workload.removesuffix("_bf16"))
+        if "arch" in task.params:
+            build: Callable[[dict[str, Any], bool], Prepared] = self._architecture
+        else:
+            build = getattr(self, "_" + task.workload.removesuffix("_bf16"))
         with self._placement():
-            prepared: Prepared = build(task.params, task.mode == "compiled")
+            prepared = build(task.params, task.mode == "compiled")
         if not self.view["devices"]["gpus"]:
             return prepared  # nothing to pin: spare the per-call context switch
         placement = self._placement
@@ -167,21 +170,101 @@ class TFBackend:
         batch: int,
         unit: str,
     ) -> Prepared:
-        """Forward, loss, gradients (and an optimizer step where the workload has one)."""
+        """Forward, loss, gradients (and an optimizer step where the workload has one). A
+        mixed-precision model computes in bf16/fp16; its loss is taken in float32, and fp16's
+        is scaled (a LossScaleOptimizer: `opt`)."""
         variables: Variables = model.trainable_variables
         if opt is not None:
             opt.build(variables)  # slot variables now, not inside a traced function
+        scaled = isinstance(opt, keras.optimizers.LossScaleOptimizer)
 
         def step() -> tf.Tensor:
             with tf.GradientTape() as tape:
-                loss = loss_of(model(x, training=True))
-            grads = tape.gradient(loss, variables)
+                loss = loss_of(tf.cast(model(x, training=True), tf.float32))
+                scaled_loss = opt.scale_loss(loss) if scaled else loss
+            grads = tape.gradient(scaled_loss, variables)
             if opt is not None:
                 opt.apply_gradients(zip(grads, variables, strict=True))
             return loss
 
         run = tf.function(step, jit_compile=True) if compiled else step
         return Prepared(run, work=float(batch), unit=unit)
+
+    # --- real architectures (probes/architectures.py) -------------------------------------------
+
+    def _architecture(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        p = {**p, **p.get(self.device, {})}  # a GPU runs the published recipe's batch
+        policy = self._mixed(p["precision"])
+        previous = keras.mixed_precision.global_policy()
+        keras.mixed_precision.set_global_policy(policy)  # layers take it when they are made
+        try:
+            model = arch_tf.build(p["arch"], p["spec"], p)
+        finally:
+            keras.mixed_precision.set_global_policy(previous)
+        x_np, y_np = data.architecture(p, self.seed)
+        x, y = tf.constant(x_np), tf.constant(y_np)
+        extra = {"precision": policy.removeprefix("mixed_")}
+        kind = p["kind"]
+        if kind == "train":
+            opt = self._optimizer(p["arch"], policy)
+            loss_of = mean_square if p["arch"] == "bert_base" else per_item_cross_entropy(y)
+            prepared = self._step(model, x, loss_of, compiled, opt, p["batch"], "samples/s")
+        elif kind == "generate":
+            prepared = self._generate(model, x, p, compiled)
+        else:
+            prepared = self._infer(model, x, compiled, p["batch"], per_call=kind == "latency")
+        return Prepared(prepared.fn, prepared.work, prepared.unit, prepared.per_call, extra)
+
+    def _mixed(self, precision: str) -> str:
+        """The Keras policy of a row: bf16 where the device has it, fp16 on an older GPU; a CPU
+        without bf16 instructions skips the row."""
+        if precision == "float32":
+            return "float32"
+        if self._bf16_ok():
+            return "mixed_bfloat16"
+        if self.device == "cuda":
+            return "mixed_float16"
+        raise Skipped("no bf16 support on this device (CPU needs avx512_bf16 or amx_bf16)")
+
+    @staticmethod
+    def _optimizer(arch: str, policy: str) -> keras.optimizers.Optimizer:
+        opt: keras.optimizers.Optimizer
+        if arch in ("resnet50", "mobilenet_v2"):
+            opt = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
+        else:  # PyTorch's AdamW defaults (Keras's weight decay differs)
+            opt = keras.optimizers.AdamW(learning_rate=1e-4, weight_decay=0.01)
+        return keras.optimizers.LossScaleOptimizer(opt) if policy == "mixed_float16" else opt
+
+    def _infer(
+        self, model: keras.Model, x: tf.Tensor, compiled: bool, batch: int, per_call: bool
+    ) -> Prepared:
+        def infer() -> tf.Tensor:
+            return model(x, training=False)
+
+        run = tf.function(infer, jit_compile=True) if compiled else infer
+        unit = "inferences/s" if per_call else "samples/s"
+        return Prepared(run, work=float(batch), unit=unit, per_call=per_call)
+
+    def _generate(
+        self, model: arch_tf.GPT2, prompt: tf.Tensor, p: dict[str, Any], compiled: bool
+    ) -> Prepared:
+        """Greedy decoding of `new_tokens` after the prompt's first token, one token a step,
+        with a key/value cache as long as the sequence (static shapes: compiled once)."""
+        step = tf.function(model.step, jit_compile=True) if compiled else model.step
+        length, new = p["seq"], p["new_tokens"]
+        slots = tf.unstack(tf.eye(length))
+        positions = [tf.constant(i) for i in range(new)]  # tensors: one trace for every step
+        first = prompt[:, :1]
+
+        def generate() -> tf.Tensor:
+            caches = model.empty_cache(int(first.shape[0]), length)
+            token = first
+            for i in range(new):
+                logits, caches = step(token, positions[i], slots[i], caches)
+                token = tf.argmax(logits, -1, output_type=tf.int32)[:, None]
+            return token
+
+        return Prepared(generate, work=float(new * first.shape[0]), unit="tokens/s", per_call=True)
 
     # --- deployment ---------------------------------------------------------------------------
 
@@ -244,6 +327,16 @@ def mlp(p: dict[str, Any]) -> keras.Model:
 
 def cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+
+
+def per_item_cross_entropy(labels: tf.Tensor) -> Callable[[tf.Tensor], tf.Tensor]:
+    """Cross-entropy per image, per frame or per next token (logits last)."""
+
+    def loss(logits: tf.Tensor) -> tf.Tensor:
+        flat = tf.reshape(logits, (-1, tf.shape(logits)[-1]))
+        return cross_entropy(tf.reshape(labels, (-1,)), flat)
+
+    return loss
 
 
 def mean_square(out: tf.Tensor) -> tf.Tensor:

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from fwadvise.probes import data
+from fwadvise.probes import arch_torch, data
 from fwadvise.probes.detect import detect_cpu
 from fwadvise.probes.harness import Prepared, Skipped, deployed
 from fwadvise.probes.stats import Budget
@@ -74,8 +74,11 @@ class TorchBackend:
         if self.unusable:
             raise RuntimeError(self.unusable)
         torch.manual_seed(self.seed)
-        build = getattr(self, "_" + task.workload.removesuffix("_bf16"))
-        prepared: Prepared = build(task.params, task.mode == "compiled")
+        if "arch" in task.params:
+            prepared = self._architecture(task.params, task.mode == "compiled")
+        else:
+            build = getattr(self, "_" + task.workload.removesuffix("_bf16"))
+            prepared = build(task.params, task.mode == "compiled")
         if task.mode == "compiled":
             return Prepared(
                 prepared.fn,
@@ -162,23 +165,113 @@ class TorchBackend:
         optimizer: Callable[[Any], torch.optim.Optimizer] | None,
         batch: int,
         unit: str,
+        mixed: torch.dtype | None = None,
     ) -> Prepared:
-        """Forward, loss, backward (and an optimizer step where the workload has one)."""
+        """Forward, loss, backward (and an optimizer step where the workload has one); under
+        autocast to `mixed` (bf16, or fp16 with a gradient scaler) where given."""
         model = model.to(self.device).train()
-        params = list(model.parameters())
+        params = [p for p in model.parameters() if p.requires_grad]
         opt = optimizer(params) if optimizer else None
         run = torch.compile(model) if compiled else model
+        autocast = lambda: torch.autocast(self.device, mixed, enabled=mixed is not None)  # noqa: E731
+        scaler = torch.amp.GradScaler(self.device, enabled=mixed is torch.float16)
 
         def step() -> torch.Tensor:
             for param in params:
                 param.grad = None
-            loss = loss_of(run(x))
-            loss.backward()
+            with autocast():
+                loss = loss_of(run(x).float())
+            scaler.scale(loss).backward()
             if opt is not None:
-                opt.step()
+                scaler.step(opt)
+                scaler.update()
             return loss
 
         return Prepared(step, work=float(batch), unit=unit)
+
+    # --- real architectures (probes/architectures.py) -------------------------------------------
+
+    def _architecture(self, p: dict[str, Any], compiled: bool) -> Prepared:
+        p = {**p, **p.get(self.device, {})}  # a GPU runs the published recipe's batch
+        mixed = self._mixed(p["precision"])
+        model = arch_torch.build(p["arch"], p["spec"]).to(self.device)
+        x_np, y_np = data.architecture(p, self.seed)
+        images = x_np.ndim == 4
+        x = self._tensor(x_np.transpose(0, 3, 1, 2).copy() if images else x_np)
+        if x.dtype == torch.int32:
+            x = x.long()  # token ids: nn.Embedding takes int64
+        extra = {"precision": str(mixed).removeprefix("torch.") if mixed else "float32"}
+        kind = p["kind"]
+        if kind == "train":
+            prepared = self._step(
+                model, x, self._loss(p["arch"], self._tensor(y_np)), compiled,
+                self._optimizer(p["arch"]), p["batch"], "samples/s", mixed,
+            )  # fmt: skip
+        elif kind == "generate":
+            prepared = self._generate(model, x, p, compiled)
+        else:
+            prepared = self._infer(model, x, compiled, p["batch"], per_call=kind == "latency")
+        return Prepared(prepared.fn, prepared.work, prepared.unit, prepared.per_call, extra)
+
+    def _mixed(self, precision: str) -> torch.dtype | None:
+        """The autocast type of a mixed-precision row: bf16 where the device has it, fp16 on
+        an older GPU; a CPU without bf16 instructions skips the row."""
+        if precision == "float32":
+            return None
+        if self._bf16_ok():
+            return torch.bfloat16
+        if self.device == "cuda":
+            return torch.float16
+        raise Skipped("no bf16 support on this device (CPU needs avx512_bf16 or amx_bf16)")
+
+    @staticmethod
+    def _loss(arch: str, y: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+        if arch == "bert_base":
+            return mean_square  # the pooled output: no task head, the encoder is the workload
+        # classes per image, per frame or per next token (logits last, as cross_entropy wants)
+        return lambda out: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+    @staticmethod
+    def _optimizer(arch: str) -> Callable[[Any], torch.optim.Optimizer]:
+        if arch in ("resnet50", "mobilenet_v2"):
+            return lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9)
+        return lambda params: torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
+
+    def _infer(
+        self, model: nn.Module, x: torch.Tensor, compiled: bool, batch: int, per_call: bool
+    ) -> Prepared:
+        model = model.eval()
+        run = torch.compile(model) if compiled else model
+
+        def infer() -> torch.Tensor:
+            with torch.inference_mode():
+                return run(x)
+
+        unit = "inferences/s" if per_call else "samples/s"
+        return Prepared(infer, work=float(batch), unit=unit, per_call=per_call)
+
+    def _generate(
+        self, model: arch_torch.GPT2, prompt: torch.Tensor, p: dict[str, Any], compiled: bool
+    ) -> Prepared:
+        """Greedy decoding of `new_tokens` after the prompt's first token, one token a step,
+        with a key/value cache as long as the sequence (static shapes: compiled once)."""
+        model = model.eval()
+        step = torch.compile(model.step) if compiled else model.step
+        length, new = p["seq"], p["new_tokens"]
+        slots = torch.eye(length, device=self.device).unbind()
+        positions = torch.arange(length, device=self.device).unbind()
+        first = prompt[:, :1]
+
+        def generate() -> torch.Tensor:
+            with torch.inference_mode():
+                caches = model.empty_cache(first.shape[0], length)
+                token = first
+                for i in range(new):
+                    logits, caches = step(token, positions[i], slots[i], caches)
+                    token = logits.argmax(-1, keepdim=True)
+            return token
+
+        return Prepared(generate, work=float(new * first.shape[0]), unit="tokens/s", per_call=True)
 
     # --- deployment ---------------------------------------------------------------------------
 
