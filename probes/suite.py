@@ -77,6 +77,10 @@ COMPUTE = ("gemm", "gemm_bf16", "conv", "lstm", "transformer", "train_step", "in
 # The small stand-ins the real architectures replaced: the quick suite runs them only when named
 # (`--workloads conv`); the full suite runs them too.
 QUICK_OPTIONAL = ("conv", "lstm", "transformer", "train_step")
+# The quick suite's real-architecture rows (all reduced): the training step and batch-1 latency
+# (generation for GPT-2), float32; batch throughput and bf16 training are the full suite's, or
+# the quick suite's when named (`--workloads resnet50_throughput`).
+QUICK_ARCH_KINDS = ("train", "latency", "generate")
 # A cold torch.compile costs ~15-30 s here, so the quick suite compiles only where serving would:
 # the batch-1 inference model. The full suite compiles every float32 workload.
 QUICK_COMPILED = ("infer_latency",)
@@ -130,8 +134,14 @@ def plan(suite: str, workloads: tuple[str, ...] | None = None) -> list[Task]:
             raise ValueError(f"unknown workload(s): {', '.join(sorted(unknown))}")
         return [t for t in tasks if t.workload in workloads or t.workload == "import"]
     if suite == "quick":
-        return [t for t in tasks if t.workload not in QUICK_OPTIONAL]
+        return [t for t in tasks if t.workload not in QUICK_OPTIONAL and _quick_default(t)]
     return tasks
+
+
+def _quick_default(task: Task) -> bool:
+    if "arch" not in task.params:
+        return True
+    return task.params["kind"] in QUICK_ARCH_KINDS and task.params["precision"] == "float32"
 
 
 def tasks_for(framework: str, tasks: list[Task]) -> list[Task]:
