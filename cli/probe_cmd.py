@@ -71,10 +71,14 @@ def cell(row: dict[str, Any] | None) -> str:
         style = "yellow" if row.get("skipped") else "red"
         return f"[{style}]{_escape(row['error'][:300])}[/]"
     text = seconds_text(row.get("median_s"))
-    if row.get("p90_s") and row.get("unit") == "inferences/s":
+    if row.get("p90_s") and row.get("unit") in ("inferences/s", "tokens/s"):
         text += f" (p90 {seconds_text(row['p90_s'])})"
     if row.get("throughput") and row.get("unit") not in (None, "s", "inferences/s"):
         text += f"\n{row['throughput']:,.0f} {row['unit']}"
+    if row.get("memory_growth_mb") is not None:  # CPU: what the task added to the worker
+        text += f"\npeak +{row['memory_growth_mb']:,.0f} MB"
+    elif row.get("peak_memory_mb") and row.get("device") not in (None, "cpu"):
+        text += f"\npeak {row['peak_memory_mb']:,.0f} MB"  # the GPU allocator's peak
     if row.get("first_call_s") and row.get("mode") == "compiled":
         text += f"\nfirst call {seconds_text(row['first_call_s'])}"
     if row.get("size_bytes"):

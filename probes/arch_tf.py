@@ -78,7 +78,7 @@ def mobilenet_v2(spec: Spec, image: int) -> keras.Model:
 # --- transformers -------------------------------------------------------------------------------
 
 
-class Attention(L.Layer):
+class Attention(keras.layers.Layer):
     """Multi-head self-attention with one fused q/k/v projection (GPT-2's c_attn)."""
 
     def __init__(self, d: int, heads: int, causal: bool, **kwargs: Any) -> None:
@@ -119,7 +119,7 @@ class Attention(L.Layer):
         return self.merge(tf.matmul(tf.nn.softmax(scores, -1), values)), (keys, values)
 
 
-class FeedForward(L.Layer):
+class FeedForward(keras.layers.Layer):
     def __init__(self, d: int, ff: int, approximate: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.up, self.down, self.approximate = L.Dense(ff), L.Dense(d), approximate
@@ -128,7 +128,7 @@ class FeedForward(L.Layer):
         return self.down(tf.nn.gelu(self.up(x), approximate=self.approximate))
 
 
-class EncoderLayer(L.Layer):
+class EncoderLayer(keras.layers.Layer):
     """BERT's layer: post-norm, exact GELU, LayerNorm eps 1e-12."""
 
     def __init__(self, d: int, heads: int, ff: int, **kwargs: Any) -> None:
@@ -165,7 +165,7 @@ class Bert(keras.Model):
         return self.pooler(h[:, 0])
 
 
-class DecoderLayer(L.Layer):
+class DecoderLayer(keras.layers.Layer):
     """GPT-2's block: pre-norm, tanh-approximated GELU, 4x feed-forward."""
 
     def __init__(self, d: int, heads: int, **kwargs: Any) -> None:

@@ -196,7 +196,9 @@ class GPT2(nn.Module):
         self.spec = spec
         self.tokens = nn.Embedding(spec["vocab"], d)
         self.positions = nn.Embedding(spec["positions"], d)
-        self.layers = nn.ModuleList(DecoderLayer(d, spec["heads"]) for _ in range(spec["layers"]))
+        self.layers: list[DecoderLayer] = nn.ModuleList(  # type: ignore[assignment]
+            DecoderLayer(d, spec["heads"]) for _ in range(spec["layers"])
+        )
         self.norm = nn.LayerNorm(d, eps=1e-5)
 
     def logits(self, h: torch.Tensor) -> torch.Tensor:

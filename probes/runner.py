@@ -21,6 +21,7 @@ from typing import Any
 
 from fwadvise.advisor.files import Terminated, terminate_as_interrupt
 from fwadvise.probes import suite as suite_mod
+from fwadvise.probes.architectures import published_figure
 from fwadvise.probes.compare import compare, noise_floor
 from fwadvise.probes.detect import detect_hardware, fingerprint, usable_cores
 from fwadvise.probes.harness import CALIBRATION
@@ -143,7 +144,8 @@ class Alternation:
 
     def _paired(self, task: suite_mod.Task) -> None:
         sides = self._prepare(task)
-        self._turns(task, sides, self.turns, warm_up=True)
+        # a standard-size model's call can take seconds: such tasks name fewer turns
+        self._turns(task, sides, task.params.get("turns", self.turns), warm_up=True)
         for session in sides:
             self._finish(session, task)
 
@@ -220,6 +222,7 @@ def notes_for(results: list[dict[str, Any]]) -> list[str]:
                 f"{row['framework']} {row['workload']} compiled: first call took {first:.1f} s "
                 "because the torch.compile cache was cold (a warm cache takes a few seconds)"
             )
+    notes += published_notes(results)
     noisy = [_name(r) for r in results if r.get("reliable") is False and r["workload"] != "import"]
     if noisy:
         notes.append("noisy (IQR/median above 10%): " + ", ".join(noisy))
@@ -229,6 +232,22 @@ def notes_for(results: list[dict[str, Any]]) -> list[str]:
             "other processes kept a core busy while these ran (figures may be slow): "
             + ", ".join(busy)
         )
+    return notes
+
+
+def published_notes(results: list[dict[str, Any]]) -> list[str]:
+    """NVIDIA's published figure beside ours, for a GPU of the class it was measured on."""
+    notes = []
+    for row in results:
+        gpu = row.get("gpu_name")
+        published = published_figure(row["workload"], gpu) if row.get("throughput") else None
+        if published:
+            notes.append(
+                f"{row['framework']} {row['workload']} {row['mode']} on {gpu}: "
+                f"{row['throughput']:,.0f} {row['unit']} (batch {row.get('batch')}); "
+                f"published: {published['figure']:,.0f} {published['unit']}, "
+                f"{published['setting']} ({published['source']})"
+            )
     return notes
 
 

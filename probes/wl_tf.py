@@ -176,12 +176,13 @@ class TFBackend:
         variables: Variables = model.trainable_variables
         if opt is not None:
             opt.build(variables)  # slot variables now, not inside a traced function
-        scaled = isinstance(opt, keras.optimizers.LossScaleOptimizer)
 
         def step() -> tf.Tensor:
             with tf.GradientTape() as tape:
                 loss = loss_of(tf.cast(model(x, training=True), tf.float32))
-                scaled_loss = opt.scale_loss(loss) if scaled else loss
+                scaled_loss = loss
+                if isinstance(opt, keras.optimizers.LossScaleOptimizer):
+                    scaled_loss = opt.scale_loss(loss)
             grads = tape.gradient(scaled_loss, variables)
             if opt is not None:
                 opt.apply_gradients(zip(grads, variables, strict=True))
@@ -203,7 +204,9 @@ class TFBackend:
             keras.mixed_precision.set_global_policy(previous)
         x_np, y_np = data.architecture(p, self.seed)
         x, y = tf.constant(x_np), tf.constant(y_np)
-        extra = {"precision": policy.removeprefix("mixed_")}
+        extra: dict[str, Any] = {"precision": policy.removeprefix("mixed_"), "batch": p["batch"]}
+        if self.device == "cuda":
+            extra["gpu_name"] = self.view["devices"]["gpus"][0].get("name")
         kind = p["kind"]
         if kind == "train":
             opt = self._optimizer(p["arch"], policy)

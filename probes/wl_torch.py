@@ -200,7 +200,12 @@ class TorchBackend:
         x = self._tensor(x_np.transpose(0, 3, 1, 2).copy() if images else x_np)
         if x.dtype == torch.int32:
             x = x.long()  # token ids: nn.Embedding takes int64
-        extra = {"precision": str(mixed).removeprefix("torch.") if mixed else "float32"}
+        extra: dict[str, Any] = {
+            "precision": str(mixed).removeprefix("torch.") if mixed else "float32",
+            "batch": p["batch"],  # a GPU's may differ from the params' (the recipe's size)
+        }
+        if self.device == "cuda":
+            extra["gpu_name"] = torch.cuda.get_device_name()
         kind = p["kind"]
         if kind == "train":
             prepared = self._step(
@@ -208,6 +213,7 @@ class TorchBackend:
                 self._optimizer(p["arch"]), p["batch"], "samples/s", mixed,
             )  # fmt: skip
         elif kind == "generate":
+            assert isinstance(model, arch_torch.GPT2)
             prepared = self._generate(model, x, p, compiled)
         else:
             prepared = self._infer(model, x, compiled, p["batch"], per_call=kind == "latency")

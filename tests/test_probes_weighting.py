@@ -66,9 +66,7 @@ def test_vision_and_language_teams_use_different_architecture_rows(
     assert "conv" not in vision and "transformer" not in language
 
 
-def test_serving_teams_also_use_the_latency_rows(
-    kb: KnowledgeBase, facts: dict[str, Any]
-) -> None:
+def test_serving_teams_also_use_the_latency_rows(kb: KnowledgeBase, facts: dict[str, Any]) -> None:
     serving = measured_rows(
         kb, facts, use_cases=["generative_ai"], deployment_targets=["cloud_server"]
     )
