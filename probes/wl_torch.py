@@ -85,7 +85,7 @@ class TorchBackend:
                 prepared.work,
                 prepared.unit,
                 prepared.per_call,
-                {"compile_cache": "warm" if self.cache_warm else "cold"},
+                {**prepared.extra, "compile_cache": "warm" if self.cache_warm else "cold"},
             )
         return prepared
 
@@ -264,8 +264,9 @@ class TorchBackend:
         model = model.eval()
         step = torch.compile(model.step) if compiled else model.step
         length, new = p["seq"], p["new_tokens"]
-        slots = torch.eye(length, device=self.device).unbind()
-        positions = torch.arange(length, device=self.device).unbind()
+        # separate tensors, not views of one: a view's offset would make the compiler re-trace
+        slots = [row.clone() for row in torch.eye(length, device=self.device)]
+        positions = [torch.tensor(i, device=self.device) for i in range(length)]
         first = prompt[:, :1]
 
         def generate() -> torch.Tensor:

@@ -23,7 +23,7 @@ CHILD = """
 import json, sys
 framework = sys.argv[1]
 from fwadvise.probes.architectures import SPECS
-from fwadvise.probes.suite import architecture_tasks, plan
+from fwadvise.probes.suite import architecture_tasks
 if framework == "pytorch":
     from fwadvise.probes import arch_torch as models
     from fwadvise.probes.wl_torch import load
@@ -32,15 +32,14 @@ else:
     from fwadvise.probes import arch_tf as models
     from fwadvise.probes.wl_tf import load
     build = lambda name, spec: models.build(name, spec, {"image": 32, "seq": 8, "frames": 8})
+backend = load("cpu", 2, 0)  # first: TensorFlow's threads are set before it starts
 counts = {f"{name}/{size}": models.trainable_parameters(build(name, spec))
           for name, sizes in SPECS.items() for size, spec in sizes.items()}
-backend = load("cpu", 2, 0)
 ran = {}
-for task in plan("quick"):
-    if "arch" in task.params:
-        prepared = backend.prepare(task)
-        prepared.fn()
-        ran[task.workload] = [prepared.unit, prepared.extra.get("precision")]
+for task, _ in architecture_tasks("quick"):
+    prepared = backend.prepare(task)
+    prepared.fn()
+    ran[task.workload] = [prepared.unit, prepared.extra.get("precision")]
 print(json.dumps({"counts": counts, "ran": ran}))
 """
 
