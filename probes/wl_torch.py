@@ -272,7 +272,7 @@ class TorchBackend:
         def generate() -> torch.Tensor:
             with torch.inference_mode():
                 caches = model.empty_cache(first.shape[0], length)
-                token = first
+                token = first.clone()  # an inference tensor, as every later token is
                 for i in range(new):
                     logits, caches = step(token, positions[i], slots[i], caches)
                     token = logits.argmax(-1, keepdim=True)

@@ -139,14 +139,14 @@ def report_fidelity(threads: int) -> None:
 
 
 def report_spread(comparisons: dict[tuple[str, str], list[dict]], floors: list) -> None:
-    print(f"   {'workload':<15}{'mode':<10}{'ratios (verdict)':<60}spread")
+    print(f"   {'workload':<22}{'mode':<10}{'ratios (verdict)':<60}spread")
     inside, outside = 0, []
     for (workload, mode), found in comparisons.items():
         ratios = [c["ratio"] for c in found]
         spread = (max(ratios) - min(ratios)) / statistics.median(ratios)
         clear = any(c["clear"] for c in found)
         shown = ", ".join(f"{c['ratio']:.3f}{'' if c['clear'] else '~'}" for c in found)
-        print(f"   {workload:<15}{mode:<10}{shown:<60}{spread:.1%}")
+        print(f"   {workload:<22}{mode:<10}{shown:<60}{spread:.1%}")
         if clear:
             outside.append(spread)
         else:
