@@ -117,3 +117,56 @@ def test_published_gpu_figures_name_their_source() -> None:
     assert "DeepLearningExamples" in figure["source"]
     assert arch.published_figure("resnet50_train", "NVIDIA H200") is None  # no H200 figure
     assert arch.published_figure("bert_base_train", None) is None
+
+
+def test_a_gpu_row_shows_the_published_figure_beside_ours() -> None:
+    from fwadvise.cli.probe_cmd import cell
+    from fwadvise.probes.runner import published_notes
+
+    gpu_row = {
+        "workload": "resnet50_train_bf16",
+        "framework": "pytorch",
+        "device": "cuda",
+        "mode": "eager",
+        "params": {"batch": 4},
+        "batch": 256,
+        "gpu_name": "NVIDIA A100-SXM4-80GB",
+        "throughput": 2301.5,
+        "unit": "samples/s",
+        "median_s": 0.111,
+        "peak_memory_mb": 21_000.0,
+    }
+    [note] = published_notes([gpu_row, {**gpu_row, "gpu_name": "NVIDIA H200"}])
+    assert "2,302 samples/s (batch 256)" in note and "published: 2,470 images/s" in note
+    assert "DeepLearningExamples" in note
+    assert "peak 21,000 MB" in cell(gpu_row)  # the allocator's peak on a GPU
+    cpu_row = {**gpu_row, "device": "cpu", "memory_growth_mb": 812.4, "peak_memory_mb": 2900.0}
+    assert "peak +812 MB" in cell(cpu_row)  # the task's growth of the worker on a CPU
+
+
+# The GPU paths with faked framework answers (no GPU here): the precision a row would run in.
+GPU_CHILD = """
+import json, torch
+from fwadvise.probes.wl_torch import TorchBackend
+backend = TorchBackend("cpu", 1, 0)
+backend.device = "cuda"
+answers = {}
+for bf16 in (True, False):
+    torch.cuda.is_bf16_supported = lambda: bf16
+    answers[str(bf16)] = [str(backend._mixed(p)) for p in ("float32", "bfloat16")]
+print(json.dumps(answers))
+"""
+
+
+@pytest.mark.slow
+def test_mixed_precision_on_a_gpu_is_bf16_or_else_fp16() -> None:
+    out = subprocess.run(
+        [sys.executable, "-P", "-c", GPU_CHILD],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    answers = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answers == {"True": ["None", "torch.bfloat16"], "False": ["None", "torch.float16"]}
