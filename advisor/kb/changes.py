@@ -8,7 +8,7 @@ import textwrap
 from typing import Any
 
 from fwadvise.advisor.kb.loader import KnowledgeBase
-from fwadvise.advisor.kb.schema import Criterion, Ratings, Rule
+from fwadvise.advisor.kb.schema import Criterion, Rule
 
 
 def changes(
@@ -40,7 +40,7 @@ def _ratings(kb: KnowledgeBase) -> list[dict[str, Any]]:
         before = criterion.ratings
         for step in criterion.rating_changes:
             text = (
-                f"{criterion.name}: {_pair(before)} -> {_pair(step.ratings)}, because "
+                f"{criterion.name}: {before.describe()} -> {step.ratings.describe()}, because "
                 + " ".join(step.because.split())
             )
             found.append(
@@ -67,10 +67,6 @@ def _validity(kb: KnowledgeBase) -> list[dict[str, Any]]:
 
 def _change(on: dt.date, kind: str, item: str, text: str, sources: list[str]) -> dict[str, Any]:
     return {"date": on.isoformat(), "kind": kind, "item": item, "text": text, "sources": sources}
-
-
-def _pair(ratings: Ratings) -> str:
-    return f"PyTorch {ratings.pytorch}/5, TensorFlow {ratings.tensorflow}/5"
 
 
 def due_for_review(kb: KnowledgeBase, older_than: dt.date) -> list[dict[str, Any]]:

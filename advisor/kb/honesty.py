@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,21 +138,18 @@ def _dated_texts(kb: KnowledgeBase) -> Iterator[tuple[str, str, dt.date]]:
         for j, update in enumerate(claim.updates):
             where = kb.where("claims.yaml", "claims", i, "updates", j, "text")
             yield where, update.text, update.since
+    dated: tuple[tuple[str, str, Sequence[Criterion | Rule], str], ...] = (
+        ("criteria.yaml", "criteria", kb.criteria, "description"),
+        ("rules.yaml", "rules", kb.rules, "because"),
+    )
+    for file, key, items, text in dated:  # shown from their start, or their claims' date
+        for i, item in enumerate(items):
+            on = item.valid_from or _said(kb, item.claims)
+            yield kb.where(file, key, i, text), getattr(item, text), on
     for i, criterion in enumerate(kb.criteria):
-        yield (
-            kb.where("criteria.yaml", "criteria", i, "description"),
-            criterion.description,
-            criterion.valid_from or _said(kb, criterion.claims),
-        )
         for j, change in enumerate(criterion.rating_changes):
             where = kb.where("criteria.yaml", "criteria", i, "rating_changes", j, "because")
             yield where, change.because, change.since
-    for i, rule in enumerate(kb.rules):
-        yield (
-            kb.where("rules.yaml", "rules", i, "because"),
-            rule.because,
-            rule.valid_from or _said(kb, rule.claims),
-        )
     for i, close in enumerate(kb.settings.close_calls):
         yield (
             kb.where("settings.yaml", "settings", "close_calls", i, "text"),

@@ -131,6 +131,10 @@ class Ratings(Strict):
     pytorch: int = Field(ge=1, le=5)
     tensorflow: int = Field(ge=1, le=5)
 
+    def describe(self) -> str:
+        """`PyTorch 3/5, TensorFlow 5/5`, as reasons and `kb changes` say it."""
+        return f"PyTorch {self.pytorch}/5, TensorFlow {self.tensorflow}/5"
+
 
 class RatingChange(Strict):
     """A criterion re-rated from a date on, because of later, dated facts (their claims)."""

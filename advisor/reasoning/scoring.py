@@ -219,22 +219,13 @@ def _criterion_reason(
 
 def rating_history(criterion: Criterion, steps: list[RatingChange]) -> str:
     """`; rated PyTorch 1/5, TensorFlow 5/5 until 2024-10-22, then ... since ..., because ...`"""
-    if not steps:
-        return ""
-    said = [criterion.ratings, *(step.ratings for step in steps)]
-    parts = []
-    for n, step in enumerate(steps):
-        before = said[n]
-        parts.append(
-            f"rated {_ratings(before)} "
-            f"until {step.since.isoformat()}, {_ratings(step.ratings)} since, because "
-            + " ".join(step.because.split()).rstrip(".")
-        )
-    return "; " + "; ".join(parts)
-
-
-def _ratings(ratings: Ratings) -> str:
-    return f"PyTorch {ratings.pytorch}/5, TensorFlow {ratings.tensorflow}/5"
+    before = [criterion.ratings, *(step.ratings for step in steps)]
+    parts = [
+        f"rated {said.describe()} until {step.since.isoformat()}, {step.ratings.describe()} "
+        "since, because " + " ".join(step.because.split()).rstrip(".")
+        for said, step in zip(before, steps, strict=False)
+    ]
+    return "".join(f"; {part}" for part in parts)
 
 
 _PLACEHOLDER = re.compile(r"\{measured:([a-z0-9_.]+)\}")
