@@ -211,3 +211,10 @@ def terminate_as_interrupt() -> Iterator[None]:
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
+
+
+def cache_dir() -> Path:
+    """fwadvise's cache folder: $XDG_CACHE_HOME/fwadvise, default ~/.cache/fwadvise (knowledge
+    snapshots, cached evidence, XLA's compiled programs)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fwadvise"

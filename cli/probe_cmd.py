@@ -38,6 +38,20 @@ def parse_frameworks(text: str) -> tuple[str, ...]:
     return names
 
 
+def parse_workloads(text: str | None, suite: str) -> tuple[str, ...] | None:
+    """--workloads: names the suite knows (probes/suite.py's catalogue), or exit 2 naming them."""
+    from fwadvise.probes.suite import plan
+
+    if text is None:
+        return None
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    try:
+        plan(suite, names or ("",))
+    except ValueError as exc:
+        raise _fail(f"--workloads: {exc}") from None
+    return names
+
+
 def check_timeout(timeout: float | None) -> float | None:
     if timeout is not None and not 0 < timeout <= 86400:
         raise _fail(f"--timeout {timeout:g}: give seconds per worker, more than 0 (e.g. 120)")
@@ -188,6 +202,8 @@ def _save(console: "Console", evidence: dict[str, Any], output: Path | None) -> 
 
     if output is not None:
         _write_output(console, evidence, output)
+    if (evidence.get("plan") or {}).get("workloads"):
+        return  # a chosen subset: reusing it would answer a whole suite's request with it
     cached = save_cached(evidence)
     if cached is not None:
         console.print(f"Evidence cached: {cached}")
@@ -245,7 +261,10 @@ def _install_hint(console: "Console", framework: str, evidence: dict[str, Any]) 
 def probe(
     quick: Annotated[
         bool,
-        typer.Option("--quick/--full", help="Quick suite (about 1.5-2 minutes) or the full one."),
+        typer.Option(
+            "--quick/--full",
+            help="Quick suite (about 1.5 minutes) or the full one (about 10 on a 2-core CPU).",
+        ),
     ] = True,
     frameworks: Annotated[
         str,
@@ -295,6 +314,14 @@ def probe(
         list[Path] | None,
         typer.Option("--merge", metavar="FILE", help="Merge nodes' evidence into --output."),
     ] = None,
+    workloads: Annotated[
+        str | None,
+        typer.Option(
+            "--workloads",
+            metavar="LIST",
+            help="Measure only these rows (e.g. resnet50_train,bert_base_latency); not cached.",
+        ),
+    ] = None,
 ) -> None:
     """Measure PyTorch and TensorFlow on this machine and save the evidence for the advice."""
     from rich.console import Console
@@ -312,6 +339,7 @@ def probe(
             output, flag="--output", force=force, ours=is_evidence, kind="an evidence file"
         )
     suite = "quick" if quick else "full"
+    chosen = parse_workloads(workloads, suite)
     console = Console(highlight=False)
     if merge:
         scaling_cmd.merge(console, merge, output)
@@ -320,7 +348,7 @@ def probe(
         nodes = scaling_cmd.nodes_from(distributed, nnodes, node_rank, rdzv, tf_workers)
         scaling_cmd.run(console, distributed, names, device, nodes, timeout, output)
         return
-    cached = None if fresh else load_cached()
+    cached = None if fresh or chosen else load_cached()
     if cached and reuse_problem(cached, suite=suite, frameworks=names, device=device) is None:
         console.print(
             f"Using evidence measured {age_text(cached.age_s)} ago ({cached.path}); "
@@ -330,7 +358,7 @@ def probe(
         if output is not None:
             _write_output(console, cached.evidence, output)
         return
-    _run(console, suite, names, device, timeout, output)
+    _run(console, suite, names, device, timeout, output, chosen)
 
 
 def _write_output(console: "Console", evidence: dict[str, Any], output: Path) -> None:
@@ -347,6 +375,7 @@ def _run(
     device: str,
     timeout: float | None,
     output: Path | None,
+    workloads: tuple[str, ...] | None = None,
 ) -> None:
     from fwadvise.probes.cache import cache_dir
     from fwadvise.probes.evidence import write_evidence
@@ -355,7 +384,12 @@ def _run(
     started = time.monotonic()
     try:
         evidence = _measure(
-            console, suite=suite, frameworks=names, device=device, timeout_s=timeout
+            console,
+            suite=suite,
+            frameworks=names,
+            device=device,
+            timeout_s=timeout,
+            workloads=workloads,
         )
     except ProbeInterrupted as stop:
         partial = partial_path(output, cache_dir(), stop.evidence["fingerprint"])
@@ -363,7 +397,7 @@ def _run(
         kept = f"; {output} is untouched" if output is not None and partial != output else ""
         sys.stderr.write(f"fwadvise: interrupted; what finished is saved in {partial}{kept}\n")
         raise typer.Exit(130) from None
-    if suite == "full":
+    if suite == "full" and not workloads:
         scaling_cmd.add_to_full(console, evidence, names, device, timeout)
     _show(console, evidence)
     if evidence.get("scaling"):

@@ -11,24 +11,18 @@ framework versions are the ones it measured.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fwadvise.advisor.files import UserError, read_text
+from fwadvise.advisor.files import UserError, cache_dir, read_text
 from fwadvise.probes import suite as suite_mod
 from fwadvise.probes.detect import detect_hardware, fingerprint, framework_versions
 from fwadvise.probes.evidence import EvidenceError, decode, parse_evidence, write_evidence
 
 MAX_AGE_S = 30 * 24 * 3600.0
 FUTURE_SLACK_S = 300.0  # clocks disagree a little; evidence from the future is never fresh
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fwadvise"
 
 
 def cache_path(machine: str | None = None) -> Path:

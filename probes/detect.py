@@ -201,6 +201,15 @@ def _text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def nvidia_driver() -> bool:
+    """Whether an NVIDIA driver shows a GPU (without nvidia-ml-py: the kernel module's folder)."""
+    gpus = Path("/proc/driver/nvidia/gpus")
+    try:
+        return gpus.is_dir() and any(gpus.iterdir())
+    except OSError:
+        return False
+
+
 def detect_amd() -> list[dict[str, Any]]:
     """AMD GPUs from the kernel's amdgpu driver (sysfs), without ROCm tools."""
     gpus = []

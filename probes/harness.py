@@ -11,7 +11,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +31,25 @@ class Prepared:
     unit: str
     per_call: bool = False  # every call is a sample (latency, p90)
     extra: dict[str, Any] = field(default_factory=dict)  # more row fields (compile cache state)
+
+
+def compiled_with_cache(prepared: Prepared, task: suite_mod.Task, warm: bool) -> Prepared:
+    """A compiled row says whether the framework's on-disk compile cache held anything when
+    the worker started (its first call is then mostly tracing, not compiling)."""
+    if task.mode != "compiled":
+        return prepared
+    return replace(prepared, extra={**prepared.extra, "compile_cache": "warm" if warm else "cold"})
+
+
+def xla_cache_warm(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether XLA's on-disk cache (probes/session.py points TF_XLA_FLAGS at it) holds any
+    compiled program yet."""
+    flags = environ.get("TF_XLA_FLAGS", "").split()
+    for flag in flags:
+        name, _, folder = flag.partition("=")
+        if name == "--tf_xla_persistent_cache_directory" and folder:
+            return any(Path(folder).glob("*.pb"))
+    return False
 
 
 class Backend(Protocol):

@@ -23,7 +23,7 @@ from fwadvise.advisor.files import Terminated, terminate_as_interrupt
 from fwadvise.probes import suite as suite_mod
 from fwadvise.probes.architectures import published_figure
 from fwadvise.probes.compare import compare, noise_floor
-from fwadvise.probes.detect import detect_hardware, fingerprint, usable_cores
+from fwadvise.probes.detect import detect_hardware, fingerprint, nvidia_driver, usable_cores
 from fwadvise.probes.harness import CALIBRATION
 from fwadvise.probes.session import ProgressLike, WorkerOutcome, WorkerSession
 from fwadvise.probes.stats import BUSY_CORES, Measurement
@@ -31,7 +31,12 @@ from fwadvise.probes.stats import BUSY_CORES, Measurement
 SCHEMA_VERSION = 1
 DEFAULT_TIMEOUT_S = {"quick": 120.0, "full": 1200.0}
 DEFAULT_ROUNDS = {"quick": 3, "full": 3}
+# Process pairs of the full suite on a CPU: each pair builds every standard-size model again
+# and pays a first call (a compile) per row, which two pairs already make ~8 of its 10 minutes
+# on a 2-core CPU; two still give the interval its spread between processes.
+CPU_FULL_ROUNDS = 2
 PAIRED_MODES = ("eager", "compiled")
+MIN_TURNS = 2  # recorded turns per side and process pair: the fewest that show their scatter
 
 
 class Progress:
@@ -71,7 +76,6 @@ def run_worker(
     device: str,
     threads: int,
     timeout_s: float,
-    workloads: Iterable[str] | None = None,
     progress: ProgressLike | None = None,
     outcome: WorkerOutcome | None = None,
 ) -> WorkerOutcome:
@@ -85,7 +89,6 @@ def run_worker(
         device=device,
         threads=threads,
         timeout_s=timeout_s,
-        workloads=workloads,
         outcome=outcome,
     )
     with session:
@@ -104,8 +107,10 @@ class Alternation:
 
     def __init__(self, sessions: list[WorkerSession], suite: str) -> None:
         self.sessions = sessions
-        self.turns = suite_mod.BUDGETS[suite]["turns"]
-        self.turn_s = suite_mod.BUDGETS[suite]["turn_s"]
+        budget = suite_mod.BUDGETS[suite]
+        self.turns, self.turn_s = budget["turns"], budget["turn_s"]
+        self.task_s: float | None = budget.get("task_s")
+        self.calibration_turns: int = budget["calibration_turns"]
 
     def live(self) -> list[WorkerSession]:
         return [s for s in self.sessions if s.available]
@@ -117,10 +122,10 @@ class Alternation:
             session.await_reply(("hello",))
             self._alone(session, [t for t in solo if t.workload == "import"])
         calibrating = self._prepare(CALIBRATION) if calibrate and len(self.live()) > 1 else []
-        for task in tasks:
-            if task.mode in PAIRED_MODES:
-                self._paired(task)
-                self._turns(CALIBRATION, calibrating, 2)  # the noise floor, all along the run
+        n = self.calibration_turns
+        for i, task in enumerate(t for t in tasks if t.mode in PAIRED_MODES):
+            self._paired(task)
+            self._turns(CALIBRATION, calibrating, range(i * n, (i + 1) * n))  # the noise floor
         for session in self.live():
             self._alone(session, [t for t in solo if t.workload != "import"])
         return [row for s in calibrating if (row := self._finish(s, CALIBRATION))]
@@ -143,29 +148,49 @@ class Alternation:
         return ready
 
     def _paired(self, task: suite_mod.Task) -> None:
+        started = time.monotonic()
         sides = self._prepare(task)
-        # a standard-size model's call can take seconds: such tasks name fewer turns
-        self._turns(task, sides, task.params.get("turns", self.turns), warm_up=True)
-        for session in sides:
-            self._finish(session, task)
+        # a warm-up turn first, unrecorded: the first calls after the other worker's turn find
+        # cold caches and sleeping threads; its length sizes the recorded turns
+        warm_up = self._turns(task, sides, range(-1, 0), record=False)
+        self._turns(task, sides, range(self.turn_count(warm_up)))
+        rows = [self._finish(session, task) for session in sides]
+        wall = round(time.monotonic() - started, 2)
+        for row in rows:
+            if row is not None:
+                row["task_wall_s"] = wall  # both sides, set-up to the last turn: where time goes
+
+    def turn_count(self, warm_up: list[dict[str, Any]]) -> int:
+        """Recorded turns per side: the suite's count, or fewer where a standard-size model's
+        calls take seconds, as many as fit the suite's seconds per task (at least MIN_TURNS)."""
+        if self.task_s is None or not warm_up:
+            return self.turns
+        longest = max(max(self.turn_s, r["calls"] * r["estimate_s"]) for r in warm_up)
+        return max(MIN_TURNS, min(self.turns, int(self.task_s / longest)))
 
     def _turns(
-        self, task: suite_mod.Task, sides: list[WorkerSession], count: int, warm_up: bool = False
-    ) -> None:
-        """`count` recorded turns per side; a warm-up turn first, unrecorded: the first calls
-        after the other worker's turn find cold caches and sleeping threads."""
-        for turn in range(-1 if warm_up else 0, count):
-            order = sides if turn % 2 == 0 else sides[::-1]  # ABBA: linear drift cancels
+        self,
+        task: suite_mod.Task,
+        sides: list[WorkerSession],
+        turns: range,
+        record: bool = True,
+    ) -> list[dict[str, Any]]:
+        """One turn per side for each index, in ABBA order (linear drift cancels); the replies."""
+        replies = []
+        for turn in turns:
+            order = sides if turn % 2 == 0 else sides[::-1]
             for session in order:
                 if session.available:
-                    session.ask(
+                    reply = session.ask(
                         "turn",
                         ("turn",),
                         workload=task.workload,
                         mode=task.mode,
                         seconds=self.turn_s,
-                        record=turn >= 0,
+                        record=record,
                     )
+                    replies += [reply] if reply else []
+        return replies
 
     def _finish(self, session: WorkerSession, task: suite_mod.Task) -> dict[str, Any] | None:
         reply = session.ask("finish", ("row",), workload=task.workload, mode=task.mode)
@@ -218,9 +243,10 @@ def notes_for(results: list[dict[str, Any]]) -> list[str]:
     for row in results:
         first = row.get("first_call_s")
         if row.get("compile_cache") == "cold" and first and first > 5:
+            cache = "torch.compile" if row["framework"] == "pytorch" else "XLA"
             notes.append(
                 f"{row['framework']} {row['workload']} compiled: first call took {first:.1f} s "
-                "because the torch.compile cache was cold (a warm cache takes a few seconds)"
+                f"because the {cache} cache was cold (a warm cache takes a few seconds)"
             )
     notes += published_notes(results)
     noisy = [_name(r) for r in results if r.get("reliable") is False and r["workload"] != "import"]
@@ -251,6 +277,22 @@ def published_notes(results: list[dict[str, Any]]) -> list[str]:
     return notes
 
 
+def left_out_note(plan: dict[str, Any] | None) -> list[str]:
+    left_out = (plan or {}).get("left_out") or []
+    if not left_out:
+        return []
+    by_mode: dict[str, list[str]] = {}
+    for entry in left_out:
+        workload, _, mode = entry.partition(" ")
+        by_mode.setdefault(mode, []).append(workload)
+    listed = "; ".join(f"{mode}: {', '.join(names)}" for mode, names in by_mode.items())
+    return [
+        f"not measured: {len(left_out)} rows the full suite runs on a GPU but leaves out on a "
+        f"CPU to stay within about 10 minutes ({listed}); to measure some of them: "
+        f"fwadvise probe --full --workloads {left_out[0].partition(' ')[0]},..."
+    ]
+
+
 def _name(row: dict[str, Any]) -> str:
     return f"{row['framework']} {row['workload']} {row['mode']}"
 
@@ -275,7 +317,7 @@ def new_evidence(
 
 def finish(evidence: dict[str, Any], started: float) -> dict[str, Any]:
     evidence["duration_s"] = round(time.monotonic() - started, 2)
-    evidence["notes"] = notes_for(evidence["results"])
+    evidence["notes"] = notes_for(evidence["results"]) + left_out_note(evidence.get("plan"))
     evidence["comparisons"] = [c.to_dict() for c in compare(evidence)]
     floor = noise_floor(evidence)
     evidence["noise_floor"] = floor.to_dict() if floor else None
@@ -309,12 +351,15 @@ def run_probes(
     progress = progress or Progress()
     frameworks = tuple(frameworks)
     workloads = tuple(workloads) if workloads else None
-    tasks = suite_mod.plan(suite, workloads)
+    hardware = detect_hardware()
+    target = plan_target(device, hardware)
+    tasks = suite_mod.plan(suite, workloads, target)
     threads = threads or usable_cores()
     timeout_s = timeout_s or DEFAULT_TIMEOUT_S[suite]
-    rounds = rounds or DEFAULT_ROUNDS[suite]
-    evidence = new_evidence(detect_hardware(), suite, threads, label, device)
+    rounds = rounds or default_rounds(suite, target)
+    evidence = new_evidence(hardware, suite, threads, label, device)
     evidence["rounds"] = rounds
+    evidence["plan"] = plan_entry(suite, target, workloads)
     per_round = [round_tasks(tasks, k) for k in range(rounds)]
     _plan(progress, frameworks, per_round)
     collected: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
@@ -337,7 +382,6 @@ def run_probes(
                             device=device,
                             threads=threads,
                             timeout_s=timeout_s,
-                            workloads=workloads,
                             outcome=o,
                         )
                     )
@@ -367,6 +411,29 @@ def run_probes(
         _interrupted(evidence, per_framework, device)
         raise ProbeInterrupted(finish(evidence, started))
     return finish(evidence, started)
+
+
+def plan_target(device: str, hardware: dict[str, Any]) -> str:
+    """The device a run plans for: the one asked for, or with `auto` a CUDA GPU when the
+    machine shows one (the worker decides for itself, and says which it used)."""
+    if device != "auto":
+        return device
+    nvidia = any(g.get("vendor") == "nvidia" for g in hardware.get("gpus") or [])
+    return "cuda" if nvidia or nvidia_driver() else "cpu"
+
+
+def default_rounds(suite: str, target: str) -> int:
+    return CPU_FULL_ROUNDS if suite == "full" and target == "cpu" else DEFAULT_ROUNDS[suite]
+
+
+def plan_entry(suite: str, target: str, workloads: tuple[str, ...] | None) -> dict[str, Any]:
+    """What the run planned for, and the architecture rows its suite left out there."""
+    left_out = [] if workloads else suite_mod.left_out(suite, target)
+    return {
+        "target": target,
+        "workloads": list(workloads) if workloads else None,
+        "left_out": [f"{t.workload} {t.mode}" for t in left_out],
+    }
 
 
 def round_tasks(tasks: list[suite_mod.Task], k: int) -> list[suite_mod.Task]:
@@ -460,6 +527,7 @@ def merge_turns(measured: list[dict[str, Any]]) -> dict[str, Any]:
     row["repeats"] = len(row["samples_s"])
     row["calls"] = sum(r.get("calls") or 0 for r in measured)
     row["reliable"] = all(r.get("reliable") is not False for r in measured)
+    row["task_wall_s"] = [r.get("task_wall_s") for r in measured]
     row.pop("turns_s", None)
     return row
 

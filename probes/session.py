@@ -16,11 +16,12 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fwadvise.advisor.files import cache_dir
+from fwadvise.probes.detect import framework_versions
 from fwadvise.probes.protocol import Reader, encode_command
 
 POLL_S = 0.002  # a turn lasts ~0.1 s: a coarse poll would add idle time to every turn
@@ -49,7 +50,6 @@ def worker_command(
     suite: str,
     device: str,
     threads: int,
-    workloads: Iterable[str] | None,
 ) -> list[str]:
     # -P (Python 3.11+): the working folder is not put on sys.path, so files in the folder
     # fwadvise was started from (a `torch.py`, an `argparse.py`) are never imported; the
@@ -59,8 +59,6 @@ def worker_command(
     command += ["--framework", framework]
     command += ["--result", str(result), "--suite", suite, "--device", device]
     command += ["--threads", str(threads)]
-    if workloads:
-        command += ["--workloads", ",".join(workloads)]
     return command
 
 
@@ -75,7 +73,26 @@ def worker_env(threads: int) -> dict[str, str]:
     env["OPENBLAS_THREAD_TIMEOUT"] = "4"
     env.pop("OMP_WAIT_POLICY", None)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # less log noise; results do not use stdout
+    xla = xla_cache()
+    if xla is not None:  # as torch.compile keeps its own: a later process reuses the programs
+        flag = f"--tf_xla_persistent_cache_directory={xla}"
+        env["TF_XLA_FLAGS"] = f"{env.get('TF_XLA_FLAGS', '')} {flag}".strip()
     return env
+
+
+def xla_cache() -> Path | None:
+    """XLA's on-disk compile cache for TensorFlow workers, one folder per TensorFlow version
+    (programs of another release are never loaded); None when it cannot be made, or its path
+    has a space (TF_XLA_FLAGS splits on spaces): XLA then compiles from scratch, as before."""
+    version = framework_versions().get("tensorflow") or "none"
+    folder = cache_dir() / "xla" / version
+    if any(c.isspace() for c in str(folder)):
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def _tail(path: Path, lines: int = 3) -> str:
@@ -118,7 +135,6 @@ class WorkerSession:
         device: str,
         threads: int,
         timeout_s: float,
-        workloads: Iterable[str] | None = None,
         outcome: WorkerOutcome | None = None,
     ) -> None:
         self.framework, self.progress, self.timeout_s = framework, progress, timeout_s
@@ -128,9 +144,7 @@ class WorkerSession:
         self._log_path = folder / "worker.log"
         self._reader = Reader(folder / "result.jsonl")
         self._pending: deque[dict[str, Any]] = deque()
-        self._command = worker_command(
-            framework, folder / "result.jsonl", suite, device, threads, workloads
-        )
+        self._command = worker_command(framework, folder / "result.jsonl", suite, device, threads)
         self._env = worker_env(threads)
         self._process: subprocess.Popen[bytes] | None = None
         self._started = 0.0

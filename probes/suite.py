@@ -55,7 +55,11 @@ SHAPES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 # Harness limits per suite: seconds of repeats per row before the cap, and the latency calls
-# (tasks measured alone); for paired tasks, turns per worker per task and each turn's seconds.
+# (tasks measured alone); for paired tasks, turns per worker per task and each turn's seconds,
+# and in the full suite the seconds of recorded turns a task gets per side (a standard-size
+# model's call takes 0.1-5 s on a CPU: the slow ones get fewer turns, never under two); and
+# the calibration's turns per side after each task (one in the full suite, its order
+# alternating from task to task: the noise floor still spans the run, ~20 s sooner).
 BUDGETS: dict[str, dict[str, Any]] = {
     "quick": {
         "max_time_s": 1.0,
@@ -63,6 +67,7 @@ BUDGETS: dict[str, dict[str, Any]] = {
         "latency_max_time_s": 0.5,
         "turns": 6,
         "turn_s": 0.1,
+        "calibration_turns": 2,
     },
     "full": {
         "max_time_s": 4.0,
@@ -70,13 +75,18 @@ BUDGETS: dict[str, dict[str, Any]] = {
         "latency_max_time_s": 2.0,
         "turns": 12,
         "turn_s": 0.25,
+        "calibration_turns": 1,
+        "task_s": 1.0,
     },
 }
 
 COMPUTE = ("gemm", "gemm_bf16", "conv", "lstm", "transformer", "train_step", "infer_latency")
-# The small stand-ins the real architectures replaced: the quick suite runs them only when named
-# (`--workloads conv`); the full suite runs them too.
+# The small stand-ins the real architectures replaced: a suite runs them only when named
+# (`--workloads conv`). Both suites keep the batch-1 MLP (the deployment formats' model, and
+# serving for a project no architecture matches); the quick suite also GEMM (the fidelity
+# check), the full suite the MLP's training step (training for such a project).
 QUICK_OPTIONAL = ("conv", "lstm", "transformer", "train_step")
+FULL_OPTIONAL = ("gemm", "gemm_bf16", "conv", "lstm", "transformer")
 # The quick suite's real-architecture rows (all reduced): the training step in float32. With
 # the latency rows too it took ~145 s here (3 process pairs, TensorFlow's eager calls last up to
 # 0.2 s each); latency, generation, throughput and bf16 are the full suite's, or the quick
@@ -85,6 +95,14 @@ QUICK_ARCH_KINDS = ("train",)
 # A cold torch.compile costs ~15-30 s here, so the quick suite compiles only where serving would:
 # the batch-1 inference model. The full suite compiles every float32 workload.
 QUICK_COMPILED = ("infer_latency",)
+# The full suite on a CPU: the rows the advice reads, compiled (the training step; batch-1
+# latency, or generation for GPT-2), and the training step eager too, all in float32. On a
+# 2-core CPU a standard-size call takes 0.1-5 s and a cold torch.compile of a training step
+# 45-85 s: the whole matrix took ~45 min, this plan about 10 (README: "Probe figures"). The rest
+# (bf16, batch throughput, eager inference, MobileNetV2's compiled training step, which the
+# advice does not read) runs on a GPU, or when named (`probe --full --workloads NAME`).
+CPU_FULL_KINDS = {"eager": ("train",), "compiled": ("train", "latency", "generate")}
+CPU_NOT_COMPILED = ("mobilenet_v2_train",)
 _EAGER_ESTIMATE = {"lstm": 2.0, "transformer": 2.0, "conv": 1.5}
 ARCH_ESTIMATE_S = {"quick": 2.5, "full": 12.0}
 
@@ -108,8 +126,9 @@ def architecture_tasks(suite: str) -> list[tuple[Task, bool]]:
     return tasks
 
 
-def plan(suite: str, workloads: tuple[str, ...] | None = None) -> list[Task]:
-    """The tasks of a suite, in run order; `workloads` narrows it (tests, benchmarks)."""
+def catalogue(suite: str) -> list[Task]:
+    """Every task a suite knows, in run order: what `plan` chooses from, and what a worker
+    accepts (the parent may name any of them)."""
     if suite not in SUITES:
         raise ValueError(f"unknown suite {suite!r}; valid: {', '.join(SUITES)}")
     shapes = SHAPES[suite]
@@ -129,20 +148,43 @@ def plan(suite: str, workloads: tuple[str, ...] | None = None) -> list[Task]:
         Task("deploy", "export", deploy, estimate_s=2.5, frameworks=("pytorch",)),
         Task("deploy", "onnx", deploy, estimate_s=2.0, frameworks=("pytorch",)),
     ]
-    if workloads is not None:
-        unknown = set(workloads) - {t.workload for t in tasks}
-        if unknown:
-            raise ValueError(f"unknown workload(s): {', '.join(sorted(unknown))}")
-        return [t for t in tasks if t.workload in workloads or t.workload == "import"]
-    if suite == "quick":
-        return [t for t in tasks if t.workload not in QUICK_OPTIONAL and _quick_default(t)]
     return tasks
 
 
-def _quick_default(task: Task) -> bool:
+def plan(suite: str, workloads: tuple[str, ...] | None = None, target: str = "cpu") -> list[Task]:
+    """The tasks of a suite on a target (cpu | cuda), in run order; `workloads` picks rows by
+    name from everything the suite knows (tests, benchmarks, `probe --workloads`)."""
+    tasks = catalogue(suite)
+    if workloads is not None:
+        unknown = set(workloads) - {t.workload for t in tasks}
+        if unknown:
+            known = ", ".join(sorted({t.workload for t in tasks} - {"import"}))
+            raise ValueError(f"unknown workload(s): {', '.join(sorted(unknown))}; valid: {known}")
+        return [t for t in tasks if t.workload in workloads or t.workload == "import"]
+    return [t for t in tasks if _default(suite, t, target)]
+
+
+def left_out(suite: str, target: str) -> list[Task]:
+    """The suite's architecture rows its default plan leaves out on this target (named in the
+    evidence, so that a reader knows what was not measured and how to ask for it)."""
+    chosen = {t.key for t in plan(suite, target=target)}
+    return [t for t in catalogue(suite) if "arch" in t.params and t.key not in chosen]
+
+
+def _default(suite: str, task: Task, target: str) -> bool:
+    optional = QUICK_OPTIONAL if suite == "quick" else FULL_OPTIONAL
+    if task.workload in optional:
+        return False
     if "arch" not in task.params:
         return True
-    return task.params["kind"] in QUICK_ARCH_KINDS and task.params["precision"] == "float32"
+    kind, precision = task.params["kind"], task.params["precision"]
+    if suite == "quick":
+        return kind in QUICK_ARCH_KINDS and precision == "float32"
+    if target != "cpu":
+        return True
+    compiled_left_out = task.mode == "compiled" and task.workload in CPU_NOT_COMPILED
+    kinds = CPU_FULL_KINDS[task.mode]
+    return kind in kinds and precision == "float32" and not compiled_left_out
 
 
 def tasks_for(framework: str, tasks: list[Task]) -> list[Task]:

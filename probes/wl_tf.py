@@ -18,7 +18,13 @@ import tensorflow as tf
 
 from fwadvise.probes import arch_tf, data
 from fwadvise.probes.detect import detect_cpu
-from fwadvise.probes.harness import Prepared, Skipped, deployed
+from fwadvise.probes.harness import (
+    Prepared,
+    Skipped,
+    compiled_with_cache,
+    deployed,
+    xla_cache_warm,
+)
 from fwadvise.probes.stats import Budget
 from fwadvise.probes.suite import Task
 from fwadvise.probes.views import resolve_device, tf_view
@@ -41,6 +47,7 @@ class TFBackend:
         self.device, self.unusable = resolve_device(self.view, requested, self.framework)
         self.seed = seed
         keras.utils.set_random_seed(seed)
+        self.cache_warm = xla_cache_warm()
 
     def info(self) -> dict[str, Any]:
         return {
@@ -48,6 +55,7 @@ class TFBackend:
             "device": self.device,
             "device_error": self.unusable,
             "threads": self.threads,
+            "compile_cache_warm": self.cache_warm,
         }
 
     def _placement(self) -> contextlib.AbstractContextManager[Any]:
@@ -82,6 +90,7 @@ class TFBackend:
             build = getattr(self, "_" + task.workload.removesuffix("_bf16"))
         with self._placement():
             prepared = build(task.params, task.mode == "compiled")
+        prepared = compiled_with_cache(prepared, task, self.cache_warm)
         if not self.view["devices"]["gpus"]:
             return prepared  # nothing to pin: spare the per-call context switch
         placement = self._placement

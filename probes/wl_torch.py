@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from fwadvise.probes import arch_torch, data
 from fwadvise.probes.detect import detect_cpu
-from fwadvise.probes.harness import Prepared, Skipped, deployed
+from fwadvise.probes.harness import Prepared, Skipped, compiled_with_cache, deployed
 from fwadvise.probes.stats import Budget
 from fwadvise.probes.suite import Task
 from fwadvise.probes.views import resolve_device, torch_view
@@ -79,15 +79,7 @@ class TorchBackend:
         else:
             build = getattr(self, "_" + task.workload.removesuffix("_bf16"))
             prepared = build(task.params, task.mode == "compiled")
-        if task.mode == "compiled":
-            return Prepared(
-                prepared.fn,
-                prepared.work,
-                prepared.unit,
-                prepared.per_call,
-                {**prepared.extra, "compile_cache": "warm" if self.cache_warm else "cold"},
-            )
-        return prepared
+        return compiled_with_cache(prepared, task, self.cache_warm)
 
     def _tensor(self, array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
         return torch.from_numpy(array).to(self.device, dtype=dtype)

@@ -129,7 +129,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--suite", default="quick", choices=suite_mod.SUITES)
     parser.add_argument("--device", default="auto", choices=suite_mod.DEVICES)
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--workloads", default=None, help="comma-separated subset")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -140,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     faults = parse_faults(os.environ.get(FAULT_ENV, ""), args.framework)
     for kind in faults_at(faults, None, first_task=False):
         strike(kind, channel)
-    workloads = tuple(args.workloads.split(",")) if args.workloads else None
-    plan = suite_mod.plan(args.suite, workloads)
+    plan = suite_mod.catalogue(args.suite)
     threads = args.threads or usable_cores()
     try:
         _, import_s = import_framework(args.framework, faults)

@@ -24,17 +24,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from fwadvise.advisor.errors import UserError
-from fwadvise.advisor.files import read_bytes, write_atomic
+from fwadvise.advisor.files import cache_dir, read_bytes, write_atomic
 from fwadvise.advisor.kb import schema
 from fwadvise.advisor.kb.conditions import parse_condition
 
 _SCHEMA_SOURCE = Path(schema.__file__)
 MAX_SNAPSHOT = 64 * 1024 * 1024  # the knowledge base's own files are limited to 2 MiB each
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "fwadvise"
 
 
 def key(texts: dict[str, str]) -> str | None:
