@@ -162,21 +162,30 @@ def test_bad_evidence_files_are_clear_errors(tmp_path: Path) -> None:
     assert done.returncode == 2 and str(bad) in done.stderr and "Traceback" not in done.stderr
 
 
+def as_resnet(doc: dict) -> dict:
+    """The document with its conv rows as ResNet-50's training step (what the claims name)."""
+    for result in doc["results"]:
+        if result["workload"] == "conv":
+            result["workload"] = "resnet50_train"
+    return doc
+
+
 def test_documents_performance_claims_beside_the_measurements(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
-    facts = evidence.facts(evidence.load([write(tmp_path, document())]))
+    facts = evidence.facts(evidence.load([write(tmp_path, as_resnet(document()))]))
     checks = {
         (c["claim"], c["workload"], c["device"]): c["status"]
         for c in evidence.check_claims(kb, facts)
     }
     # "TensorFlow exhibits better training performance on CNN models": here PyTorch was 2x faster
-    assert checks[("speed.kh-cnn-rnn", "conv", "any")] == "contradicted here"
+    assert checks[("speed.kh-cnn-rnn", "resnet50_train", "any")] == "contradicted here"
     # "training time for PyTorch is significantly higher than TensorFlow on the CPU": 0.5% apart
     assert checks[("speed.kh-cpu", "train_step", "cpu")] == "no clear difference here"
     # GPU claims cannot be checked on a CPU-only measurement; LSTM was not measured at all
-    assert checks[("speed.kh-gpu-cnn-lstm", "conv", "gpu")] == "not measurable on this machine"
-    assert checks[("speed.kh-cnn-rnn", "lstm", "any")].startswith("not measured in this run")
+    gpu_cnn = ("speed.kh-gpu-cnn-lstm", "resnet50_train", "gpu")
+    assert checks[gpu_cnn] == "not measurable on this machine"
+    assert checks[("speed.kh-cnn-rnn", "lstm_speech_train", "any")].startswith("not measured")
 
 
 def test_unknown_availability_is_not_unavailable(tmp_path: Path) -> None:
@@ -209,8 +218,9 @@ def test_neither_framework_available_adds_no_points(kb: KnowledgeBase, tmp_path:
     }
 
 
-def two_machines(tmp_path: Path) -> list[evidence.EvidenceFile]:
-    """laptop: PyTorch 2x faster on conv; gpu-node: TensorFlow 2x faster on conv."""
+def two_machines(tmp_path: Path, cnn: str = "conv") -> list[evidence.EvidenceFile]:
+    """laptop: PyTorch 2x faster on conv; gpu-node: TensorFlow 2x faster on conv (or on
+    ResNet-50's training step: `cnn`)."""
     other = document()
     other["label"] = "gpu-node"
     other["created"] = "2026-11-19T08:00:00+00:00"
@@ -218,24 +228,27 @@ def two_machines(tmp_path: Path) -> list[evidence.EvidenceFile]:
         if result["workload"] == "conv" and result["framework"] == "pytorch":
             result["median_s"] = 0.040
             result["samples_s"] = [s * 4 for s in result["samples_s"]]
-    return evidence.load([write(tmp_path, document()), write(tmp_path, other, "gpu.json")])
+    docs = [document(), other]
+    if cnn == "resnet50_train":
+        docs = [as_resnet(doc) for doc in docs]
+    return evidence.load([write(tmp_path, docs[0]), write(tmp_path, docs[1], "gpu.json")])
 
 
 def test_several_files_the_first_drives_the_rules_all_are_labelled(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
-    files = two_machines(tmp_path)
+    files = two_machines(tmp_path, cnn="resnet50_train")
     facts = evidence.facts(files)
-    assert facts["conv.faster"] == "pytorch"  # the first file's, not a blend
+    assert facts["resnet50_train.faster"] == "pytorch"  # the first file's, not a blend
     assert [m["label"] for m in facts["machines"]] == ["laptop", "gpu-node"]
-    assert facts["machines"][1]["facts"]["conv.faster"] == "tensorflow"
+    assert facts["machines"][1]["facts"]["resnet50_train.faster"] == "tensorflow"
     checks = {
         (c["machine"], c["claim"], c["workload"]): c["status"]
         for c in evidence.check_claims(kb, facts)
     }
     # "TensorFlow exhibits better training performance on CNN models": each machine answers
-    assert checks[("laptop", "speed.kh-cnn-rnn", "conv")] == "contradicted here"
-    assert checks[("gpu-node", "speed.kh-cnn-rnn", "conv")] == "confirmed here"
+    assert checks[("laptop", "speed.kh-cnn-rnn", "resnet50_train")] == "contradicted here"
+    assert checks[("gpu-node", "speed.kh-cnn-rnn", "resnet50_train")] == "confirmed here"
 
 
 def test_several_files_in_the_json_and_the_text(tmp_path: Path) -> None:
