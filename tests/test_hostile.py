@@ -366,6 +366,9 @@ def test_probe_killed_leaves_no_worker_no_temp_folder_and_keeps_the_earlier_file
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
+        # as from a terminal: under nohup SIGHUP is inherited ignored, and fwadvise keeps an
+        # ignored SIGHUP ignored on purpose, so the test would wait for nothing
+        preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not list(temp.glob("fwadvise-pytorch-*")) and time.monotonic() < deadline:
