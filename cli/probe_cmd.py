@@ -45,8 +45,10 @@ def parse_workloads(text: str | None, suite: str) -> tuple[str, ...] | None:
     if text is None:
         return None
     names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names:
+        raise _fail("--workloads: give one or more names, e.g. resnet50_train,bert_base_latency")
     try:
-        plan(suite, names or ("",))
+        plan(suite, names)
     except ValueError as exc:
         raise _fail(f"--workloads: {exc}") from None
     return names

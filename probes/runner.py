@@ -156,7 +156,7 @@ class Alternation:
         self._turns(task, sides, range(self.turn_count(warm_up)))
         rows = [self._finish(session, task) for session in sides]
         wall = round(time.monotonic() - started, 2)
-        for row in rows:
+        for row in rows:  # the very dicts the outcome holds: the row as it will be merged
             if row is not None:
                 row["task_wall_s"] = wall  # both sides, set-up to the last turn: where time goes
 

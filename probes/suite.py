@@ -89,11 +89,12 @@ QUICK_OPTIONAL = ("conv", "lstm", "transformer", "train_step")
 FULL_OPTIONAL = ("gemm", "gemm_bf16", "conv", "lstm", "transformer")
 # The quick suite's real-architecture rows (all reduced): the training step in float32. With
 # the latency rows too it took ~145 s here (3 process pairs, TensorFlow's eager calls last up to
-# 0.2 s each); latency, generation, throughput and bf16 are the full suite's, or the quick
-# suite's when named (`--workloads resnet50_latency`).
+# 0.2 s each); latency, generation, throughput and bf16 are the full suite's (on a CPU some of
+# them: CPU_FULL_KINDS), or the quick suite's when named (`--workloads resnet50_latency`).
 QUICK_ARCH_KINDS = ("train",)
 # A cold torch.compile costs ~15-30 s here, so the quick suite compiles only where serving would:
-# the batch-1 inference model. The full suite compiles every float32 workload.
+# the batch-1 inference model. The full suite compiles every float32 workload on a GPU, and on
+# a CPU the rows the advice reads (CPU_FULL_KINDS).
 QUICK_COMPILED = ("infer_latency",)
 # The full suite on a CPU: the rows the advice reads, compiled (the training step; batch-1
 # latency, or generation for GPT-2), and the training step eager too, all in float32. On a
