@@ -7,7 +7,10 @@ would exist twice (once as __main__.Skipped, once as fwadvise.probes.worker.Skip
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import platform
 import sys
 import time
 import traceback
@@ -91,6 +94,21 @@ def reset_rss_peak() -> bool:
         return True
     except OSError:
         return False
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the kernel (glibc), so that a task's memory baseline
+    is what is alive, not what earlier tasks freed: the workers keep freed memory while a task
+    runs (probes/session.py: MALLOC_TUNABLES) and would otherwise hide the next task's growth."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def malloc_settings() -> dict[str, str]:
+    """The C library and its malloc tunables as this worker got them (the evidence records
+    them with the threads and the affinity)."""
+    name, version = platform.libc_ver()
+    return {"libc": f"{name} {version}".strip(), "tunables": os.environ.get("GLIBC_TUNABLES", "")}
 
 
 def rss_mb() -> float | None:
@@ -200,15 +218,23 @@ def base_row(framework: str, backend_device: str, task: suite_mod.Task) -> dict[
     }
 
 
+def start_row(backend: Backend, task: suite_mod.Task) -> dict[str, Any]:
+    """A task's row before it runs: what it is, the threads, and the memory it starts from
+    (the peaks are reset, so the ones read after it are its own)."""
+    row = base_row(backend.framework, backend.device, task)
+    row["threads"] = backend.threads
+    release_free_memory()
+    row["memory_baseline_mb"] = rss_mb()
+    reset_rss_peak()
+    backend.reset_device_peak()
+    return row
+
+
 def run_task(
     backend: Backend, task: suite_mod.Task, suite: str, before: Callable[[], None]
 ) -> dict[str, Any]:
     """Measure one task; any exception becomes the row's error (faults cost only their row)."""
-    row = base_row(backend.framework, backend.device, task)
-    row["threads"] = backend.threads
-    row["memory_baseline_mb"] = rss_mb()
-    reset_rss_peak()
-    backend.reset_device_peak()
+    row = start_row(backend, task)
     try:
         before()
         if task.mode in DEPLOY_MODES:
@@ -283,11 +309,7 @@ def prepare_turns(
 ) -> Turns | dict[str, Any]:
     """Build the task and make its first call (compilation, tracing) and a warm-up; a failure
     is the task's error row instead."""
-    row = base_row(backend.framework, backend.device, task)
-    row["threads"] = backend.threads
-    row["memory_baseline_mb"] = rss_mb()
-    reset_rss_peak()
-    backend.reset_device_peak()
+    row = start_row(backend, task)
     try:
         before()
         if task == CALIBRATION:

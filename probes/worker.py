@@ -31,6 +31,7 @@ from fwadvise.probes.harness import (
     Turns,
     describe,
     finish_turns,
+    malloc_settings,
     prepare_turns,
     rss_mb,
     run_task,
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         channel.send({**hello, "reason": reason})
         channel.send({"type": "done"})
         return 0
-    info = {**backend.info(), "affinity": affinity()}
+    info = {**backend.info(), "affinity": affinity(), "malloc": malloc_settings()}
     channel.send({"type": "hello", "framework": args.framework, "available": True, "info": info})
     tasks = {t.key: t for t in [*suite_mod.tasks_for(args.framework, plan), CALIBRATION]}
     Server(args.framework, backend, channel, faults, import_s, tasks, args.suite).serve(sys.stdin)
