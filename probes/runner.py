@@ -354,7 +354,7 @@ def run_probes(
     hardware = detect_hardware()
     target = plan_target(device, hardware)
     tasks = suite_mod.plan(suite, workloads, target)
-    threads = threads or usable_cores()
+    threads = threads or suite_mod.THREADS[suite] or usable_cores()
     timeout_s = timeout_s or DEFAULT_TIMEOUT_S[suite]
     rounds = rounds or default_rounds(suite, target)
     evidence = new_evidence(hardware, suite, threads, label, device)

@@ -54,6 +54,15 @@ SHAPES: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
+# Threads per framework worker (None: every usable core). The quick suite measures one core, as
+# torch.utils.benchmark does by default: on a shared machine a second core's speed comes and goes
+# with the neighbours (here the 2-thread step of a reduced LSTM, GPT-2 or ResNet switched between
+# two speeds 40-50% apart every half minute or so, in one process with nothing else running,
+# while the 1-thread step held within 5%), and the frameworks slow down by different amounts, so
+# the ratio moved with the neighbours too. The full suite uses every core, as a training job
+# does; `run_probes(threads=N)` sets any count, and the evidence records it.
+THREADS: dict[str, int | None] = {"quick": 1, "full": None}
+
 # Harness limits per suite: seconds of repeats per row before the cap, and the latency calls
 # (tasks measured alone); for paired tasks, turns per worker per task and each turn's seconds,
 # and in the full suite the seconds of recorded turns a task gets per side (a standard-size

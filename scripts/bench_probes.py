@@ -181,8 +181,9 @@ def main() -> None:
     parser.add_argument("--label", default=None, help="the machine's name in that evidence")
     args = parser.parse_args()
     from fwadvise.probes.detect import usable_cores
+    from fwadvise.probes.suite import THREADS
 
-    threads = usable_cores()
+    threads = THREADS["quick"] or usable_cores()  # the fidelity check times the quick suite's GEMM
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"machine: {usable_cores()} usable cores; Python {sys.version.split()[0]}; "

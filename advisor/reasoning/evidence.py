@@ -88,7 +88,9 @@ def file_facts(file: EvidenceFile) -> dict[str, Any]:
         found[f"{workload}.ratio"] = round(c.ratio, 4)
         found[f"{workload}.faster"] = c.faster if c.clear and c.faster else "none"
         found[f"{workload}.gap"] = conservative_gap(c)
-        found[f"{workload}.summary"] = _summary(workload, c, file.label, date, noise)
+        where = _where(c.device, file.document.get("threads"))
+        measured = f"{file.label} on {date}"
+        found[f"{workload}.summary"] = _summary(workload, c, measured, where, noise)
         found[f"{workload}.device"] = "cpu" if c.device == "cpu" else "gpu"
     found.update(memory_facts(file.document.get("results") or [], file.label, date))
     found.update(scaling_facts(file.document.get("results") or [], file.label, date))
@@ -112,7 +114,14 @@ def conservative_gap(c: Any) -> float:
     return round(1 / c.ci_high if c.faster == "pytorch" else c.ci_low, 3)
 
 
-def _summary(workload: str, c: Any, label: str, date: str, noise: Any = None) -> str:
+def _where(device: str, threads: Any) -> str:
+    """The device, and on a CPU the threads each framework had (the quick suite measures one)."""
+    if device != "cpu" or not isinstance(threads, int):
+        return device
+    return f"cpu, {threads} thread{'' if threads == 1 else 's'} each"
+
+
+def _summary(workload: str, c: Any, measured: str, where: str, noise: Any = None) -> str:
     if c.clear and c.faster:
         times = 1 / c.ratio if c.faster == "pytorch" else c.ratio
         lead = f"{'PyTorch' if c.faster == 'pytorch' else 'TensorFlow'} {times:.2f}x faster"
@@ -123,9 +132,9 @@ def _summary(workload: str, c: Any, label: str, date: str, noise: Any = None) ->
         interval += ", from turns alternated between the two frameworks"
     floor = f"; {_floor_phrase(noise)}" if noise else ""
     return (
-        f"{workload} ({c.mode}, {c.device}): {lead} "
+        f"{workload} ({c.mode}, {where}): {lead} "
         f"(time ratio PyTorch/TensorFlow {c.ratio:.2f}{interval}{floor}), "
-        f"measured on {label} on {date}"
+        f"measured on {measured}"
     )
 
 
