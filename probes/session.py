@@ -29,7 +29,8 @@ from fwadvise.probes.protocol import Reader, encode_command
 # kernel and the next step faults it in again (a reduced speech LSTM: 17,000 page faults per
 # 0.1 s turn, 5.3 ms a step against 3.8 ms; which one a worker got depended on what it built
 # before). Fixed thresholds (at most 32 MiB, glibc's own ceiling) give every worker, of either
-# framework, the steady heap, as PyTorch's CPU tuning guide gets from jemalloc or tcmalloc.
+# framework, the steady heap, as PyTorch's tuning guide gets from jemalloc or tcmalloc
+# (https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html, "Switch Memory allocator").
 # Freed memory is handed back between tasks instead (probes/harness.py: release_free_memory).
 MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
 POLL_S = 0.002  # a turn lasts ~0.1 s: a coarse poll would add idle time to every turn

@@ -91,8 +91,16 @@ def test_clear_difference_moves_the_score_by_a_bounded_amount(
         "PyTorch 2.00x faster" in measured[0].because
         and "laptop on 2026-11-20" in measured[0].because
     )
+    assert "conv (compiled, cpu)" in measured[0].because  # threads not recorded: not named
     assert with_ev.scores["pytorch"] - without.scores["pytorch"] == 2.0
     assert with_ev.verdict == without.verdict == "tensorflow"  # informs, does not override
+
+
+def test_a_cpu_reason_names_the_threads_each_framework_had(tmp_path: Path) -> None:
+    for threads, named in ((1, "cpu, 1 thread each"), (8, "cpu, 8 threads each")):
+        doc = {**document(), "threads": threads}
+        facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
+        assert f"conv (compiled, {named}): PyTorch 2.00x faster" in facts["conv.summary"]
 
 
 def test_points_grow_with_the_gap_and_its_certainty(kb: KnowledgeBase, tmp_path: Path) -> None:

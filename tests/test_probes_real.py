@@ -67,6 +67,7 @@ def test_measured_rows_are_consistent(real_run: dict[str, Any], tmp_path: Path) 
     }
     threads = {json.dumps(r["threads"]) for r in evidence["results"] if "threads" in r}
     assert len(threads) == 1  # both frameworks ran with the same, recorded thread settings
+    assert evidence["threads"] == 1 and json.loads(threads.pop())["intra_op"] == 1  # quick suite
     malloc = [info["malloc"] for info in evidence["frameworks"].values()]
     assert malloc[0] == malloc[1] and "glibc.malloc.trim_threshold" in malloc[0]["tunables"]
     measured = [r for r in evidence["results"] if r.get("median_s") and r["workload"] != "import"]
