@@ -222,10 +222,11 @@ def _show(console: "Console", evidence: dict[str, Any]) -> None:
     hw = evidence.get("hardware") or {}
     cpu = hw.get("cpu") or {}
     gpus = ", ".join(g.get("name", "?") for g in hw.get("gpus") or []) or "none"
+    threads = evidence.get("threads")
     console.print(
-        f"{cpu.get('model')} ({cpu.get('usable_cores')} cores used, {evidence.get('threads')} "
-        f"threads per framework), GPUs: {gpus}; suite {evidence.get('suite')}, "
-        f"{evidence.get('duration_s', 0):.0f} s"
+        f"{cpu.get('model')} ({cpu.get('usable_cores')} usable cores, {threads} "
+        f"thread{'' if threads == 1 else 's'} per framework), GPUs: {gpus}; "
+        f"suite {evidence.get('suite')}, {evidence.get('duration_s', 0):.0f} s"
     )
     for name, info in (evidence.get("frameworks") or {}).items():
         if info.get("available"):

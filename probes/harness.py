@@ -290,6 +290,7 @@ class Turns:
     sync: Callable[[], None] | None
     row: dict[str, Any]
     first_call_s: float
+    warm_s: float = 0.0  # the last warm-up call (the parent sizes the turns by it)
     calls_s: list[float] = field(default_factory=list)
     estimates_s: list[float] = field(default_factory=list)
 
@@ -318,10 +319,10 @@ def prepare_turns(
             prepared, sync = backend.prepare(task), backend.sync()
         first = _timed_call(prepared.fn, sync)
         for _ in range(5 if prepared.per_call else 1):
-            _timed_call(prepared.fn, sync)
+            warm = _timed_call(prepared.fn, sync)
     except Exception as exc:
         return failed(row, exc)
-    return Turns(prepared, sync, row, first)
+    return Turns(prepared, sync, row, first, warm)
 
 
 def _timed_call(fn: Callable[[], object], sync: Callable[[], None] | None) -> float:

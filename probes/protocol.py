@@ -9,7 +9,7 @@ later crashes, hangs or is interrupted. Messages, in order:
     {"type": "hello", "framework": ..., "available": false, "reason": "..."}
     {"type": "start", "workload": ..., "mode": ...}        before each task
     {"type": "row", "row": {...}}                           one evidence row per task
-    {"type": "ready", "workload": ..., "mode": ..., "first_call_s": ...}   a paired task is set up
+    {"type": "ready", "workload": ..., "mode": ..., "first_call_s": ..., "warm_s": ...}   set up
     {"type": "turn", "workload": ..., "mode": ..., "estimate_s": ..., "calls": ...}   one turn
     {"type": "done"}                                        the worker finished cleanly
 

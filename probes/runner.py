@@ -140,32 +140,43 @@ class Alternation:
         return [s for s in self.live() if s.framework in task.frameworks]
 
     def _prepare(self, task: suite_mod.Task) -> list[WorkerSession]:
-        ready = []
+        return list(self._ready(task))
+
+    def _ready(self, task: suite_mod.Task) -> dict[WorkerSession, dict[str, Any]]:
+        """The sides set up for turns, each with its `ready` reply (its warm-up call's time)."""
+        ready = {}
         for session in self._sides(task):
             reply = session.ask("prepare", ("ready", "row"), workload=task.workload, mode=task.mode)
             if reply is not None and reply["type"] == "ready":
-                ready.append(session)
+                ready[session] = reply
         return ready
 
     def _paired(self, task: suite_mod.Task) -> None:
         started = time.monotonic()
-        sides = self._prepare(task)
-        # a warm-up turn first, unrecorded: the first calls after the other worker's turn find
-        # cold caches and sleeping threads; its length sizes the recorded turns
-        warm_up = self._turns(task, sides, range(-1, 0), record=False)
-        self._turns(task, sides, range(self.turn_count(warm_up)))
+        ready = self._ready(task)
+        sides = list(ready)
+        calls_s = [float(reply.get("warm_s") or 0.0) for reply in ready.values()]
+        if not calls_s or min(calls_s) < self.turn_s:
+            # a warm-up turn first, unrecorded: the first calls after the other worker's turn
+            # find cold caches and sleeping threads; its length sizes the recorded turns. Where
+            # every call fills a turn alone, each recorded turn is such a first call anyway, and
+            # the set-up's warm-up call is the warm-up (a standard-size model: seconds saved).
+            warm_up = self._turns(task, sides, range(-1, 0), record=False)
+            calls_s = [r["calls"] * r["estimate_s"] for r in warm_up]
+        self._turns(task, sides, range(self.turn_count(calls_s)))
         rows = [self._finish(session, task) for session in sides]
         wall = round(time.monotonic() - started, 2)
         for row in rows:  # the very dicts the outcome holds: the row as it will be merged
             if row is not None:
                 row["task_wall_s"] = wall  # both sides, set-up to the last turn: where time goes
 
-    def turn_count(self, warm_up: list[dict[str, Any]]) -> int:
+    def turn_count(self, turn_s: list[float]) -> int:
         """Recorded turns per side: the suite's count, or fewer where a standard-size model's
-        calls take seconds, as many as fit the suite's seconds per task (at least MIN_TURNS)."""
-        if self.task_s is None or not warm_up:
+        calls take seconds, as many as fit the suite's seconds per task (at least MIN_TURNS).
+        `turn_s`: how long a warm-up turn of each side lasted (its calls' estimated seconds)."""
+        if self.task_s is None or not turn_s:
             return self.turns
-        longest = max(max(self.turn_s, r["calls"] * r["estimate_s"]) for r in warm_up)
+        longest = max(self.turn_s, *turn_s)
         return max(MIN_TURNS, min(self.turns, int(self.task_s / longest)))
 
     def _turns(

@@ -230,7 +230,7 @@ class Server:
             return
         self.prepared[task.key] = turns
         ready = {"type": "ready", "workload": task.workload, "mode": task.mode}
-        self.channel.send({**ready, "first_call_s": turns.first_call_s})
+        self.channel.send({**ready, "first_call_s": turns.first_call_s, "warm_s": turns.warm_s})
 
     def _turn(self, task: suite_mod.Task, cmd: dict[str, Any]) -> None:
         turns = self.prepared[task.key]

@@ -81,8 +81,38 @@ def test_a_run_plans_for_the_device_asked_or_the_gpu_it_sees(monkeypatch: Any) -
     assert note and "--workloads" in note[0] and "resnet50_train_bf16" in note[0]
 
 
-def turn(calls: int, estimate_s: float) -> dict[str, Any]:
-    return {"type": "turn", "calls": calls, "estimate_s": estimate_s}
+def turn(calls: int, estimate_s: float) -> float:
+    """A warm-up turn's length: its calls at the turn's estimate."""
+    return calls * estimate_s
+
+
+class FakeSide:
+    """A worker that answers the parent's commands at once: each call takes `call_s`."""
+
+    def __init__(self, framework: str, call_s: float) -> None:
+        self.framework, self.call_s, self.available = framework, call_s, True
+        self.commands: list[tuple[str, bool]] = []
+
+    def ask(self, cmd: str, kinds: tuple[str, ...], **fields: Any) -> dict[str, Any]:
+        self.commands.append((cmd, bool(fields.get("record", True))))
+        if cmd == "prepare":
+            return {"type": "ready", "first_call_s": 9.0, "warm_s": self.call_s}
+        if cmd == "turn":
+            return {"type": "turn", "calls": 1, "estimate_s": self.call_s}
+        return {"type": "row", "row": {}}
+
+
+@pytest.mark.parametrize(("pytorch_s", "warm_up_turns"), [(0.05, 1), (1.2, 0)])
+def test_a_warm_up_turn_only_where_a_turn_holds_several_calls(
+    pytorch_s: float, warm_up_turns: int
+) -> None:
+    """Where every call fills a turn alone (a standard-size model), the set-up's warm-up call
+    is the warm-up: no unrecorded turn, and the turns are sized by that call."""
+    sides = [FakeSide("pytorch", pytorch_s), FakeSide("tensorflow", 1.5)]
+    Alternation(sides, "full")._paired(plan("full", ("resnet50_train",))[1])  # type: ignore[arg-type]
+    for side in sides:
+        assert side.commands.count(("turn", False)) == warm_up_turns
+        assert side.commands.count(("turn", True)) == MIN_TURNS  # TensorFlow's 1.5 s decides
 
 
 def test_slow_calls_get_fewer_turns_never_under_two() -> None:
