@@ -229,6 +229,9 @@ def test_ctrl_c_at_the_command_line_saves_partial_evidence(tmp_path: Path) -> No
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: a shell's background job (`pytest &`) starts with SIGINT ignored,
+        # and Python then never turns it into KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
 
