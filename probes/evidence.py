@@ -65,6 +65,11 @@ class Row(_Open):
     # paired rows (probes/runner.py): one estimate per turn, per worker process
     turns_s: list[float] | None = Field(default=None, max_length=100_000)
     process_turns_s: list[list[float]] | None = Field(default=None, max_length=1000)
+    # read as numbers by the comparisons, the advice and the table (a string here was a crash)
+    other_load_cores: float | None = _number(ge=0)
+    memory_growth_mb: float | None = _number(ge=0)
+    scaling_efficiency: float | None = _number(ge=0, le=1e6)
+    efficiency_ci: list[float] | None = Field(default=None, min_length=2, max_length=2)
     reliable: bool | None = None
     skipped: bool | None = None
     runtime: str | None = None

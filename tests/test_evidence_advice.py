@@ -170,6 +170,32 @@ def test_bad_evidence_files_are_clear_errors(tmp_path: Path) -> None:
     assert done.returncode == 2 and str(bad) in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("other_load_cores", "busy"),
+        ("memory_growth_mb", [1]),
+        ("scaling_efficiency", "high"),
+        ("efficiency_ci", [0.5]),
+    ],
+)
+def test_a_row_field_the_advice_reads_as_a_number_is_checked(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    doc = document()
+    doc["results"][0][field] = value
+    done = run("--profile", "researcher", "--evidence", str(write(tmp_path, doc)))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert field in done.stderr
+
+
+def test_numbers_written_as_strings_are_read_as_numbers(tmp_path: Path) -> None:
+    doc = document()
+    doc["results"][0]["other_load_cores"] = "0"  # what the fuzzer wrote: read as 0, no crash
+    facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
+    assert facts["conv.faster"] == "pytorch"
+
+
 def as_resnet(doc: dict) -> dict:
     """The document with its conv rows as ResNet-50's training step (what the claims name)."""
     for result in doc["results"]:

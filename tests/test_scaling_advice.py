@@ -88,6 +88,15 @@ def test_a_failed_run_gives_no_scaling_fact() -> None:
     assert "data_parallel.scales_better" not in facts(doc)
 
 
+def test_a_row_without_its_interval_or_worker_count_is_no_crash() -> None:
+    doc = document([0.85, 0.95], [0.55, 0.70])
+    doc["results"][1]["params"] = {}  # a hand-edited file: the worker count is gone
+    assert "at N workers: PyTorch scales better" in facts(doc)["data_parallel.scaling_summary"]
+    assert scaling_curve(doc["results"])["pytorch"] == [(1, 12800.0)]  # that row has no point
+    doc["results"][3].pop("efficiency_ci")
+    assert "data_parallel.scales_better" not in facts(doc)
+
+
 def test_scaling_curve_lists_each_framework_by_workers() -> None:
     doc = document([0.85, 0.95], [0.55, 0.70])
     assert scaling_curve(doc["results"]) == {

@@ -186,7 +186,9 @@ def scaling_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[
     rows = {
         row["framework"]: row
         for row in results
-        if row.get("workload") == "data_parallel" and row.get("scaling_efficiency") is not None
+        if row.get("workload") == "data_parallel"
+        and row.get("scaling_efficiency") is not None
+        and row.get("efficiency_ci") is not None
     }
     if len(rows) < 2 or rows["pytorch"]["mode"] != rows["tensorflow"]["mode"]:
         return {}
@@ -196,7 +198,7 @@ def scaling_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[
         better = "pytorch"
     elif tf["efficiency_ci"][0] > pt["efficiency_ci"][1]:
         better = "tensorflow"
-    workers = pt["params"]["workers"]
+    workers = pt["params"].get("workers", "N")
     figures = ", ".join(
         f"{name} {row['scaling_efficiency']:.0%} ({row['efficiency_ci'][0]:.0%}-"
         f"{row['efficiency_ci'][1]:.0%})"

@@ -184,9 +184,11 @@ def scaling_curve(results: Sequence[dict[str, Any]]) -> dict[str, list[tuple[int
     (probe --distributed rows; failed rows have no point)."""
     curve: dict[str, list[tuple[int, float]]] = {}
     for row in results:
-        if row.get("workload") == "data_parallel" and not row.get("error"):
-            point = (int(row["params"]["workers"]), float(row["throughput"]))
-            curve.setdefault(row["framework"], []).append(point)
+        if row.get("workload") != "data_parallel" or row.get("error"):
+            continue
+        workers, throughput = (row.get("params") or {}).get("workers"), row.get("throughput")
+        if isinstance(workers, int) and isinstance(throughput, (int, float)):  # else no point
+            curve.setdefault(row["framework"], []).append((workers, float(throughput)))
     return {framework: sorted(points) for framework, points in sorted(curve.items())}
 
 
