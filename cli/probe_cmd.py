@@ -200,7 +200,8 @@ def _measure(console: "Console", **options: Any) -> dict[str, Any]:
 
 def _save(console: "Console", evidence: dict[str, Any], output: Path | None) -> None:
     """The file asked for first; the cache is a convenience (an unwritable one is only said)."""
-    from fwadvise.probes.cache import cache_dir, save_cached
+    from fwadvise.advisor.files import cache_dir
+    from fwadvise.probes.cache import save_cached
 
     if output is not None:
         _write_output(console, evidence, output)
@@ -380,7 +381,7 @@ def _run(
     output: Path | None,
     workloads: tuple[str, ...] | None = None,
 ) -> None:
-    from fwadvise.probes.cache import cache_dir
+    from fwadvise.advisor.files import cache_dir
     from fwadvise.probes.evidence import write_evidence
     from fwadvise.probes.runner import ProbeInterrupted
 

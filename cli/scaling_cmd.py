@@ -135,7 +135,7 @@ def run(
     timeout: float | None,
     output: Path | None,
 ) -> None:
-    from fwadvise.probes.cache import cache_dir
+    from fwadvise.advisor.files import cache_dir
 
     evidence = measure(console, workers, frameworks, device, nodes, timeout)
     console.print(scaling_table(evidence))

@@ -121,7 +121,7 @@ class Alternation:
         for session in self.sessions:
             session.await_reply(("hello",))
             self._alone(session, [t for t in solo if t.workload == "import"])
-        calibrating = self._prepare(CALIBRATION) if calibrate and len(self.live()) > 1 else []
+        calibrating = list(self._ready(CALIBRATION)) if calibrate and len(self.live()) > 1 else []
         n = self.calibration_turns
         for i, task in enumerate(t for t in tasks if t.mode in PAIRED_MODES):
             self._paired(task)
@@ -138,9 +138,6 @@ class Alternation:
 
     def _sides(self, task: suite_mod.Task) -> list[WorkerSession]:
         return [s for s in self.live() if s.framework in task.frameworks]
-
-    def _prepare(self, task: suite_mod.Task) -> list[WorkerSession]:
-        return list(self._ready(task))
 
     def _ready(self, task: suite_mod.Task) -> dict[WorkerSession, dict[str, Any]]:
         """The sides set up for turns, each with its `ready` reply (its warm-up call's time)."""
