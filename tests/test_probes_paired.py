@@ -32,6 +32,15 @@ def test_spread_between_processes_widens_the_interval() -> None:
     assert scattered.low < 1.7 and scattered.high > 2.4
 
 
+def test_every_turn_counts_not_three_medians() -> None:
+    # two pairs whose turns split 4:2 between 1.0 and 1.2, a third at 1.2 throughout: most
+    # turns say 1.2, while the median of the three pairs' medians would say 1.0
+    split = [1.0, 1.0, 1.0, 1.0, 1.2, 1.2]
+    result = paired_ratio([split, split, [1.2] * 6], [[1.0] * 6] * 3)
+    assert result.ratio == pytest.approx(1.2)
+    assert result.turns == 18 and result.processes == 3
+
+
 def test_turns_pair_by_position_and_unequal_lengths_are_cut() -> None:
     result = paired_ratio([[1.0, 1.0, 1.0]], [[1.0, 1.0]])
     assert result.turns == 2 and result.ratio == pytest.approx(1.0)
