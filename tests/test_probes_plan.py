@@ -115,6 +115,39 @@ def test_a_warm_up_turn_only_where_a_turn_holds_several_calls(
         assert side.commands.count(("turn", True)) == MIN_TURNS  # TensorFlow's 1.5 s decides
 
 
+class LoggedSide(FakeSide):
+    """A FakeSide that also takes a command and its reply apart, logging both in one list."""
+
+    def __init__(self, framework: str, log: list[tuple[str, str]]) -> None:
+        super().__init__(framework, 0.01)
+        self.log = log
+
+    def send(self, cmd: str, **fields: Any) -> bool:
+        self.log.append(("send", self.framework))
+        return True
+
+    def await_reply(self, kinds: tuple[str, ...]) -> dict[str, Any]:
+        self.log.append(("reply", self.framework))
+        return self.ask("prepare", kinds)
+
+    def ask(self, cmd: str, kinds: tuple[str, ...], **fields: Any) -> dict[str, Any]:
+        if fields:  # a whole command at once, not through send and await_reply
+            self.log.append(("ask", self.framework))
+        return super().ask(cmd, kinds, **fields)
+
+
+def test_both_sides_build_an_eager_task_at_once_but_compile_one_after_the_other() -> None:
+    log: list[tuple[str, str]] = []
+    sides = [LoggedSide("pytorch", log), LoggedSide("tensorflow", log)]
+    alternation = Alternation(sides, "quick", concurrent_setup=True)  # type: ignore[arg-type]
+    eager, compiled = (t for t in plan("quick") if t.workload == "infer_latency")
+    assert len(alternation._ready(eager)) == 2
+    assert [kind for kind, _ in log] == ["send", "send", "reply", "reply"]
+    log.clear()
+    assert len(alternation._ready(compiled)) == 2  # its first call is the compile time shown
+    assert log == [("ask", "pytorch"), ("ask", "tensorflow")]
+
+
 def test_slow_calls_get_fewer_turns_never_under_two() -> None:
     full = Alternation([], "full")
     budget = BUDGETS["full"]
