@@ -245,11 +245,10 @@ def paired_ratio(
     The ratio is the median of every paired turn's log ratio, pooled over the process pairs
     (pyperf pools its worker processes' values the same way). Over 15 quick runs on a 2-core
     VM it moved less from run to run than the median of each pair's median, which rests on
-    three numbers: of 40 three-run subsets, 7 had a comparison over 10% apart, against 16. The
-    interval's
-    half-width (in log terms) is the widest of: the floor, the turns' own scatter (1.96
-    standard errors of a median), and the spread between process pairs' medians, sized to
-    contain another run's ratio (2 standard deviations * sqrt(2/K)).
+    three numbers: of 40 three-run subsets, 7 had a comparison over 10% apart, against 16.
+    The interval's half-width (in log terms) is the widest of: the floor, the turns' own
+    scatter (1.96 standard errors of a median), and the spread between process pairs'
+    medians, sized to contain another run's ratio (2 standard deviations * sqrt(2/K)).
     """
     per_process: list[float] = []
     errors: list[float] = []
