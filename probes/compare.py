@@ -76,6 +76,8 @@ class Comparison:
     reliable: bool = False  # both rows met the harness's spread target
     unavailable: dict[str, str] = field(default_factory=dict)  # framework -> why no figure
     params: dict[str, Any] = field(default_factory=dict)
+    # framework -> why its compiler compiled nothing: that side of a compiled row ran eager
+    fallback: dict[str, str] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -192,6 +194,11 @@ def compare_pair(
         tensorflow_median_s=tf["median_s"],
         method=method,
         reliable=all(_steady(row) for row in (pt, tf)),
+        fallback={
+            name: row["compile_fallback"]
+            for name, row in zip(PAIR, (pt, tf), strict=True)
+            if row.get("compile_fallback")
+        },
     )
 
 

@@ -66,6 +66,7 @@ class Backend(Protocol):
     def deploy(self, task: suite_mod.Task, budget: Budget) -> dict[str, Any]: ...
     def reset_device_peak(self) -> None: ...
     def device_peak_mb(self) -> float | None: ...
+    def compile_facts(self) -> dict[str, Any]: ...
 
 
 class Skipped(Exception):
@@ -318,6 +319,8 @@ def prepare_turns(
         else:
             prepared, sync = backend.prepare(task), backend.sync()
         first = _timed_call(prepared.fn, sync)
+        if task.mode == "compiled":
+            row.update(backend.compile_facts())  # what the first call compiled
         for _ in range(5 if prepared.per_call else 1):
             warm = _timed_call(prepared.fn, sync)
     except Exception as exc:

@@ -266,6 +266,11 @@ def notes_for(results: list[dict[str, Any]]) -> list[str]:
                 f"{row['framework']} {row['workload']} compiled: first call took {first:.1f} s "
                 f"because the {cache} cache was cold (a warm cache takes a few seconds)"
             )
+        if row.get("compile_fallback"):
+            notes.append(
+                f"{row['framework']} {row['workload']} compiled: the compiler compiled none of "
+                f"it, so the row ran eagerly ({row['compile_fallback']})"
+            )
     notes += published_notes(results)
     noisy = [_name(r) for r in results if r.get("reliable") is False and r["workload"] != "import"]
     if noisy:

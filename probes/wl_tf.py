@@ -78,6 +78,9 @@ class TFBackend:
             return round(tf.config.experimental.get_memory_info("GPU:0")["peak"] / 1024**2, 1)
         return None
 
+    def compile_facts(self) -> dict[str, Any]:
+        return {}  # jit_compile=True compiles the whole function with XLA, or raises
+
     # --- workloads ----------------------------------------------------------------------------
 
     def prepare(self, task: Task) -> Prepared:

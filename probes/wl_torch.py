@@ -68,12 +68,34 @@ class TorchBackend:
             return round(torch.cuda.max_memory_allocated() / 1024**2, 1)
         return None
 
+    def compile_facts(self) -> dict[str, Any]:
+        """What torch.compile made of the row's model on its first call. Dynamo runs what it
+        cannot trace eagerly and says so only in its counters: a whole nn.LSTM model, for one
+        (`torch._dynamo.config.allow_rnn` is off by default), then compiles no graph at all."""
+        counters = dynamo_counters()
+        facts: dict[str, Any] = {
+            "compiled_graphs": counters["stats"]["unique_graphs"],
+            "graph_breaks": sum(counters["graph_break"].values()),
+        }
+        if not facts["compiled_graphs"]:
+            reasons = [str(reason).strip().splitlines()[0] for reason in counters["unimplemented"]]
+            facts["compile_fallback"] = "; ".join(reasons) or "Dynamo compiled no graph"
+        return facts
+
     # --- workloads ----------------------------------------------------------------------------
 
     def prepare(self, task: Task) -> Prepared:
         if self.unusable:
             raise RuntimeError(self.unusable)
         torch.manual_seed(self.seed)
+        if task.mode == "compiled":
+            # Every torch.compile'd module enters Dynamo through one shared wrapper frame, so
+            # without a reset each later row recompiled that frame: with dynamic shapes (a cold
+            # ResNet-50 training step took 104 s, against 44 s as a worker's first compile),
+            # and past Dynamo's recompile limit (8) not compiled at all. Each row compiles as
+            # in a fresh process; the earlier rows' compiled code is no longer needed.
+            torch.compiler.reset()
+            dynamo_counters().clear()  # compile_facts reads this row's alone
         if "arch" in task.params:
             prepared = self._architecture(task.params, task.mode == "compiled")
         else:
@@ -359,6 +381,14 @@ def mlp(p: dict[str, Any]) -> nn.Module:
     return nn.Sequential(
         nn.Linear(p["features"], p["hidden"]), nn.ReLU(), nn.Linear(p["hidden"], p["classes"])
     )
+
+
+def dynamo_counters() -> Any:
+    """Dynamo's event counters (graphs made, graph breaks, what it could not trace): a private
+    module, but the one place torch.compile reports a fallback to eager."""
+    from torch._dynamo.utils import counters
+
+    return counters
 
 
 def compile_cache_warm() -> bool:

@@ -355,3 +355,14 @@ def test_hardware_facts_for_the_install_advice() -> None:
     found = evidence.hardware_facts(doc)
     assert found["hardware.nvidia_gpus"] == 1 and found["hardware.amd_gpus"] == 0
     assert found["hardware.nvidia_driver"] == "550.54.15" and found["hardware.os"] == "macos"
+
+
+def test_a_compiled_row_that_ran_eagerly_says_so(tmp_path: Path) -> None:
+    why = "Attempted to wrap RNN, GRU, or LSTM"
+    doc = document()
+    doc["results"][0]["compile_fallback"] = why  # PyTorch's conv: torch.compile made no graph
+    facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
+    assert f"PyTorch's compiler compiled none of it and ran it eagerly ({why})" in (
+        facts["conv.summary"]
+    )
+    assert "eagerly" not in facts["train_step.summary"]

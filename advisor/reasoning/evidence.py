@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fwadvise.advisor.errors import UserError
+from fwadvise.advisor.kb.schema import NAMES
 
 # Only compiled-vs-compiled comparisons inform the advice: TensorFlow's eager path (op by op)
 # is not how TensorFlow trains (tf.function), and comparing it with PyTorch eager overstates
@@ -124,16 +125,20 @@ def _where(device: str, threads: Any) -> str:
 def _summary(workload: str, c: Any, measured: str, where: str, noise: Any = None) -> str:
     if c.clear and c.faster:
         times = 1 / c.ratio if c.faster == "pytorch" else c.ratio
-        lead = f"{'PyTorch' if c.faster == 'pytorch' else 'TensorFlow'} {times:.2f}x faster"
+        lead = f"{NAMES[c.faster]} {times:.2f}x faster"
     else:
         lead = "no clear difference"
     interval = f", 95% interval {c.ci_low:.2f}-{c.ci_high:.2f}" if c.ci_low is not None else ""
     if c.method == "paired":
         interval += ", from turns alternated between the two frameworks"
     floor = f"; {_floor_phrase(noise)}" if noise else ""
+    fallback = "".join(
+        f"; {NAMES[name]}'s compiler compiled none of it and ran it eagerly ({why})"
+        for name, why in (getattr(c, "fallback", None) or {}).items()
+    )
     return (
         f"{workload} ({c.mode}, {where}): {lead} "
-        f"(time ratio PyTorch/TensorFlow {c.ratio:.2f}{interval}{floor}), "
+        f"(time ratio PyTorch/TensorFlow {c.ratio:.2f}{interval}{floor}{fallback}), "
         f"measured on {measured}"
     )
 
@@ -204,8 +209,7 @@ def scaling_facts(results: list[dict[str, Any]], label: str, date: str) -> dict[
         f"{row['efficiency_ci'][1]:.0%})"
         for name, row in (("PyTorch DDP", pt), ("TensorFlow MultiWorkerMirrored", tf))
     )
-    names = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
-    lead = "no clear difference" if better == "none" else f"{names[better]} scales better"
+    lead = "no clear difference" if better == "none" else f"{NAMES[better]} scales better"
     return {
         "data_parallel.scales_better": better,
         "data_parallel.efficiency_ratio": round(
