@@ -1,17 +1,39 @@
-"""Shared fixtures: the real knowledge base, and a tiny one written for engine unit tests."""
+"""Shared fixtures: the real knowledge base, and a tiny one written for engine unit tests; and
+`python_child`, for tests that need a framework imported (never into the test process)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fwadvise.advisor.kb import loader as kb_mod
 from fwadvise.advisor.kb.loader import KnowledgeBase
 from fwadvise.knowledge import KNOWLEDGE_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def python_child(code: str, *args: str, timeout: float) -> Any:
+    """Run `code` in a fresh interpreter at the repository root, as the probe workers run (-P:
+    nothing of the working folder on sys.path); the JSON on its last line of output."""
+    out = subprocess.run(
+        [sys.executable, "-P", "-c", code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
 
 # keep the knowledge-base snapshots of this test run (and its subprocesses) out of ~/.cache
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fwadvise-test-cache-")

@@ -362,7 +362,6 @@ def test_a_compiled_row_that_ran_eagerly_says_so(tmp_path: Path) -> None:
     doc = document()
     doc["results"][0]["compile_fallback"] = why  # PyTorch's conv: torch.compile made no graph
     facts = evidence.facts(evidence.load([write(tmp_path, doc)]))
-    assert f"PyTorch's compiler compiled none of it and ran it eagerly ({why})" in (
-        facts["conv.summary"]
-    )
+    summary = facts["conv.summary"]
+    assert f"PyTorch's compiler compiled none of it and ran it eagerly ({why})" in summary
     assert "eagerly" not in facts["train_step.summary"]

@@ -4,18 +4,14 @@ workload of the quick suite runs a step in both."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fwadvise.probes import architectures as arch
 from fwadvise.probes.suite import architecture_tasks, plan
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import python_child
 
 # Counts every architecture at both sizes, then makes the first call (eager) of every
 # architecture task at the quick suite's size, throughput and bf16 rows included: a workload that cannot run fails here, not in a user's probe run.
@@ -45,15 +41,7 @@ print(json.dumps({"counts": counts, "ran": ran}))
 
 
 def built(framework: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-P", "-c", CHILD, framework],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = python_child(CHILD, framework, timeout=300)
     return result
 
 
@@ -161,13 +149,5 @@ print(json.dumps(answers))
 
 @pytest.mark.slow
 def test_mixed_precision_on_a_gpu_is_bf16_or_else_fp16() -> None:
-    out = subprocess.run(
-        [sys.executable, "-P", "-c", GPU_CHILD],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    answers = json.loads(out.stdout.strip().splitlines()[-1])
+    answers = python_child(GPU_CHILD, timeout=120)
     assert answers == {"True": ["None", "torch.bfloat16"], "False": ["None", "torch.float16"]}

@@ -3,17 +3,12 @@ row whose model the compiler left to eager says so."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fwadvise.probes.runner import notes_for
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import python_child
 
 # Dynamo's recompile limit lowered to 1: without a reset between rows, the second compiled row
 # is a recompile of the frame the first one compiled, meets the limit and runs eagerly.
@@ -36,15 +31,7 @@ print(json.dumps(rows))
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict[str, Any]]:
-    out = subprocess.run(
-        [sys.executable, "-P", "-c", CHILD],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
-    result: list[dict[str, Any]] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: list[dict[str, Any]] = python_child(CHILD, timeout=240)
     return result
 
 
