@@ -32,8 +32,9 @@ SCHEMA_VERSION = 1
 DEFAULT_TIMEOUT_S = {"quick": 120.0, "full": 1200.0}
 DEFAULT_ROUNDS = {"quick": 3, "full": 3}
 # Process pairs of the full suite on a CPU: each pair builds every standard-size model again
-# and pays a first call (a compile) per row, which two pairs already make ~8 of its 10 minutes
-# on a 2-core CPU; two still give the interval its spread between processes.
+# and pays a first call (a compile) per row; on a 2-core CPU the first pair (cold compiles)
+# took 324 s and the second 200 s of a 575 s run. Two still give the interval its spread
+# between processes.
 CPU_FULL_ROUNDS = 2
 PAIRED_MODES = ("eager", "compiled")
 MIN_TURNS = 2  # recorded turns per side and process pair: the fewest that show their scatter

@@ -109,7 +109,7 @@ QUICK_COMPILED = ("infer_latency",)
 # The full suite on a CPU: the rows the advice reads, compiled (the training step; batch-1
 # latency, or generation for GPT-2), and the training step eager too, all in float32. On a
 # 2-core CPU a standard-size call takes 0.1-5 s and a cold torch.compile of a training step
-# 45-85 s: the whole matrix took ~45 min, this plan about 10 (README: "Probe figures"). The rest
+# 8-38 s: the whole matrix took ~45 min, this plan 9-10 (README: "Probe figures"). The rest
 # (bf16, batch throughput, eager inference, MobileNetV2's compiled training step, which the
 # advice does not read) runs on a GPU, or when named (`probe --full --workloads NAME`).
 CPU_FULL_KINDS = {"eager": ("train",), "compiled": ("train", "latency", "generate")}
