@@ -100,7 +100,7 @@ def cell(row: dict[str, Any] | None) -> str:
     if row.get("size_bytes"):
         text += f"\n{row['size_bytes'] / 1024:,.0f} KiB, {row.get('runtime', '')}"
     if row.get("reliable") is False and row.get("workload") != "import":
-        text += " [yellow]noisy[/]"
+        text += " [dim]few calls[/]" if row.get("few_samples") else " [yellow]noisy[/]"
     return text
 
 

@@ -273,9 +273,16 @@ def notes_for(results: list[dict[str, Any]]) -> list[str]:
                 f"it, so the row ran eagerly ({row['compile_fallback']})"
             )
     notes += published_notes(results)
-    noisy = [_name(r) for r in results if r.get("reliable") is False and r["workload"] != "import"]
+    unsteady = [r for r in results if r.get("reliable") is False and r["workload"] != "import"]
+    noisy = [_name(r) for r in unsteady if not r.get("few_samples")]
     if noisy:
         notes.append("noisy (IQR/median above 10%): " + ", ".join(noisy))
+    few = [_name(r) for r in unsteady if r.get("few_samples")]
+    if few:
+        notes.append(
+            "fewer than 5 calls per process pair (each takes seconds; the interval, from the "
+            "turns of every process pair, says how sure the comparison is): " + ", ".join(few)
+        )
     busy = [_name(r) for r in results if (r.get("other_load_cores") or 0) > BUSY_CORES]
     if busy:
         notes.append(
@@ -552,6 +559,7 @@ def merge_turns(measured: list[dict[str, Any]]) -> dict[str, Any]:
     row["repeats"] = len(row["samples_s"])
     row["calls"] = sum(r.get("calls") or 0 for r in measured)
     row["reliable"] = all(r.get("reliable") is not False for r in measured)
+    row["few_samples"] = all(r.get("few_samples") for r in measured)
     row["task_wall_s"] = [r.get("task_wall_s") for r in measured]
     row.pop("turns_s", None)
     return row

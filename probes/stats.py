@@ -88,6 +88,12 @@ class Measurement:
     def reliable(self) -> bool:
         return self.unreliable_reason is None
 
+    @property
+    def few_samples(self) -> bool:
+        """Unreliable for want of samples, not for their spread (a standard-size model's step
+        takes seconds: the full suite times it a few times per process pair)."""
+        return self.repeats < MIN_REPEATS
+
     def summary(self) -> dict[str, object]:
         """The evidence-row fields this measurement fills in."""
         return {
@@ -99,6 +105,7 @@ class Measurement:
             "first_call_s": self.first_call_s,
             "reliable": self.reliable,
             "unreliable_reason": self.unreliable_reason,
+            "few_samples": self.few_samples,
             "samples_s": list(self.samples_s),
         }
 

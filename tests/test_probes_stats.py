@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fwadvise.probes.runner import notes_for
 from fwadvise.probes.stats import (
     Budget,
     Measurement,
@@ -60,6 +61,19 @@ def test_measurement_says_when_it_is_unreliable() -> None:
     noisy = Measurement(samples_s=(1.0, 2.0, 1.0, 2.0, 3.0), capped=True)
     assert not noisy.reliable
     assert "time cap" in (noisy.unreliable_reason or "")
+    # why matters to a reader: too few calls is not a noisy machine
+    assert few.summary()["few_samples"] and not noisy.summary()["few_samples"]
+
+
+def test_the_notes_tell_few_calls_from_noise() -> None:
+    def row(workload: str, samples: tuple[float, ...]) -> dict[str, object]:
+        summary = Measurement(samples_s=samples).summary()
+        return {"workload": workload, "framework": "pytorch", "mode": "eager", **summary}
+
+    rows = [row("resnet50_train", (1.0, 1.1)), row("gemm", (1.0, 2.0, 1.0, 2.0, 3.0))]
+    notes = notes_for(rows)
+    assert any(n.startswith("noisy") and "gemm" in n and "resnet" not in n for n in notes)
+    assert any(n.startswith("fewer than 5 calls") and "resnet50_train" in n for n in notes)
 
 
 class FakeClock:
