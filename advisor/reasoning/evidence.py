@@ -134,7 +134,7 @@ def _summary(workload: str, c: Any, measured: str, where: str, noise: Any = None
     floor = f"; {_floor_phrase(noise)}" if noise else ""
     fallback = "".join(
         f"; {NAMES[name]}'s compiler compiled none of it and ran it eagerly ({why})"
-        for name, why in (getattr(c, "fallback", None) or {}).items()
+        for name, why in c.fallback.items()
     )
     return (
         f"{workload} ({c.mode}, {where}): {lead} "
