@@ -37,6 +37,7 @@ def main() -> None:
 
     from fwadvise.probes import suite
     from fwadvise.probes.detect import usable_cores
+    from fwadvise.probes.harness import Turns, prepare_turns
     from fwadvise.probes.wl_torch import load
 
     if args.no_reset:
@@ -47,21 +48,20 @@ def main() -> None:
     for task in suite.plan("full", target="cpu"):
         if task.mode != "compiled" or (chosen and task.workload not in chosen):
             continue
-        prepared = backend.prepare(task)
-        start = time.perf_counter()
-        prepared.fn()
-        first = time.perf_counter() - start
-        facts = backend.compile_facts()
+        turns = prepare_turns(backend, task, lambda: None)  # as the worker sets a row up
+        if not isinstance(turns, Turns):
+            print(f"{task.workload:22s} failed: {turns.get('error')}", flush=True)
+            continue
         steps = []
         for _ in range(3):
             start = time.perf_counter()
-            prepared.fn()
+            turns.prepared.fn()
             steps.append(time.perf_counter() - start)
-        graphs = facts["compiled_graphs"]
-        fallback = f"  ran eagerly: {facts['compile_fallback']}" if graphs == 0 else ""
+        graphs = turns.row["compiled_graphs"]
+        fallback = f"  ran eagerly: {turns.row['compile_fallback']}" if graphs == 0 else ""
         step_ms = statistics.median(steps) * 1e3
         print(
-            f"{task.workload:22s} first call {first:7.1f} s   step {step_ms:8.1f} ms"
+            f"{task.workload:22s} first call {turns.first_call_s:7.1f} s   step {step_ms:8.1f} ms"
             f"   graphs {graphs}{fallback}",
             flush=True,
         )
