@@ -325,6 +325,9 @@ def prepare_turns(
             warm = _timed_call(prepared.fn, sync)
     except Exception as exc:
         return failed(row, exc)
+    # the peaks now, after the first calls made the task's memory (weights, gradients,
+    # optimizer state, activations): later, other tasks' turns may share the process
+    add_peaks(row, backend)
     return Turns(prepared, sync, row, first, warm)
 
 
@@ -351,7 +354,7 @@ def take_turn(turns: Turns, seconds: float, record: bool = True) -> tuple[float,
     return estimate, len(times)
 
 
-def finish_turns(turns: Turns, backend: Backend) -> dict[str, Any]:
+def finish_turns(turns: Turns) -> dict[str, Any]:
     """The task's row: per-call statistics over all its turns, and each turn's estimate."""
     row = turns.row
     if not turns.calls_s:
@@ -367,7 +370,6 @@ def finish_turns(turns: Turns, backend: Backend) -> dict[str, Any]:
     row["throughput"] = turns.prepared.work / result.median_s
     row["unit"] = turns.prepared.unit
     row.update(turns.prepared.extra)
-    add_peaks(row, backend)
     return row
 
 

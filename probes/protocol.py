@@ -2,8 +2,8 @@
 
 Frameworks print freely to stdout and stderr (oneDNN banners, XLA logs, deprecation warnings), so
 results travel in a file of their own (`--result PATH`), one JSON object per line, flushed as each
-is written: the parent shows progress as lines arrive and keeps every finished row when a worker
-later crashes, hangs or is interrupted. Messages, in order:
+is written: the parent shows progress as lines arrive and keeps every finished row, and every
+task's turns so far, when a worker later crashes, hangs or is interrupted. Messages, in order:
 
     {"type": "hello", "framework": ..., "available": true, "info": {...}}   or
     {"type": "hello", "framework": ..., "available": false, "reason": "..."}
@@ -11,6 +11,7 @@ later crashes, hangs or is interrupted. Messages, in order:
     {"type": "row", "row": {...}}                           one evidence row per task
     {"type": "ready", "workload": ..., "mode": ..., "first_call_s": ..., "warm_s": ...}   set up
     {"type": "turn", "workload": ..., "mode": ..., "estimate_s": ..., "calls": ...}   one turn
+    {"type": "partial", "row": {...}}                       the task's row so far, after a turn
     {"type": "done"}                                        the worker finished cleanly
 
 The parent drives the worker with commands, one JSON object a line on the worker's stdin (see
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 PROTOCOL = 1
-MESSAGE_TYPES = ("hello", "start", "ready", "turn", "row", "done")
+MESSAGE_TYPES = ("hello", "start", "ready", "turn", "partial", "row", "done")
 COMMANDS = ("run", "prepare", "turn", "finish", "quit")
 
 
@@ -65,7 +66,7 @@ def decode(line: str) -> dict[str, Any]:
         raise ProtocolError(f"not JSON ({exc.msg}): {line[:80]!r}") from None
     if not isinstance(message, dict) or message.get("type") not in MESSAGE_TYPES:
         raise ProtocolError(f"not a protocol message: {line[:80]!r}")
-    if message["type"] == "row" and not isinstance(message.get("row"), dict):
+    if message["type"] in ("row", "partial") and not isinstance(message.get("row"), dict):
         raise ProtocolError(f"row message without a row object: {line[:80]!r}")
     return message
 

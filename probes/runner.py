@@ -107,13 +107,21 @@ class Alternation:
     """
 
     def __init__(
-        self, sessions: list[WorkerSession], suite: str, *, concurrent_setup: bool = False
+        self,
+        sessions: list[WorkerSession],
+        suite: str,
+        *,
+        concurrent_setup: bool = False,
+        dropped: dict[str, set[tuple[str, str]]] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.dropped = dropped or {}  # per framework: tasks left out (they failed its worker)
         budget = suite_mod.BUDGETS[suite]
         self.turns, self.turn_s = budget["turns"], budget["turn_s"]
         self.task_s: float | None = budget.get("task_s")
         self.calibration_turns: int = budget["calibration_turns"]
+        self.rotate: bool = budget.get("rotate", False)
+        self._calibrated = 0  # calibration turns taken (their order alternates)
         # each side builds its model on a core of its own (the workers' threads fit the cores)
         self.concurrent_setup = concurrent_setup
 
@@ -127,22 +135,31 @@ class Alternation:
             session.await_reply(("hello",))
             self._alone(session, [t for t in solo if t.workload == "import"])
         calibrating = list(self._ready(CALIBRATION)) if calibrate and len(self.live()) > 1 else []
-        n = self.calibration_turns
-        for i, task in enumerate(t for t in tasks if t.mode in PAIRED_MODES):
-            self._paired(task)
-            self._turns(CALIBRATION, calibrating, range(i * n, (i + 1) * n))  # the noise floor
+        for group in self.groups([t for t in tasks if t.mode in PAIRED_MODES]):
+            self._rotate(group, calibrating)
         for session in self.live():
             self._alone(session, [t for t in solo if t.workload != "import"])
         return [row for s in calibrating if (row := self._finish(s, CALIBRATION))]
 
+    def groups(self, tasks: list[suite_mod.Task]) -> list[list[suite_mod.Task]]:
+        """The paired tasks measured together: all at once where the suite rotates its tasks,
+        else one at a time."""
+        if self.rotate and tasks:
+            return [tasks]
+        return [[task] for task in tasks]
+
     def _alone(self, session: WorkerSession, tasks: list[suite_mod.Task]) -> None:
         """Tasks with nothing to pair (import time, one framework's deployment formats)."""
         for task in tasks:
-            if session.available and session.framework in task.frameworks:
+            if session.available and self._runs(session, task):
                 session.ask("run", ("row",), workload=task.workload, mode=task.mode)
 
+    def _runs(self, session: WorkerSession, task: suite_mod.Task) -> bool:
+        framework = session.framework
+        return framework in task.frameworks and task.key not in self.dropped.get(framework, ())
+
     def _sides(self, task: suite_mod.Task) -> list[WorkerSession]:
-        return [s for s in self.live() if s.framework in task.frameworks]
+        return [s for s in self.live() if self._runs(s, task)]
 
     def _ready(self, task: suite_mod.Task) -> dict[WorkerSession, dict[str, Any]]:
         """The sides set up for turns, each with its `ready` reply (its warm-up call's time).
@@ -159,9 +176,10 @@ class Alternation:
             replies = [(s, s.ask("prepare", kinds, **fields)) for s in self._sides(task)]
         return {s: r for s, r in replies if r is not None and r["type"] == "ready"}
 
-    def _paired(self, task: suite_mod.Task) -> None:
-        started = time.monotonic()
-        ready = self._ready(task)
+    def _warm_up(
+        self, task: suite_mod.Task, ready: dict[WorkerSession, dict[str, Any]]
+    ) -> tuple[list[WorkerSession], int]:
+        """A task's sides ready for recorded turns: (the sides, how many turns each gets)."""
         sides = list(ready)
         calls_s = [float(reply.get("warm_s") or 0.0) for reply in ready.values()]
         if not calls_s or min(calls_s) < self.turn_s:
@@ -171,12 +189,44 @@ class Alternation:
             # the set-up's warm-up call is the warm-up (a standard-size model: seconds saved).
             warm_up = self._turns(task, sides, range(-1, 0), record=False)
             calls_s = [r["calls"] * r["estimate_s"] for r in warm_up]
-        self._turns(task, sides, range(self.turn_count(calls_s)))
-        rows = [self._finish(session, task) for session in sides]
-        wall = round(time.monotonic() - started, 2)
-        for row in rows:  # the very dicts the outcome holds: the row as it will be merged
-            if row is not None:
-                row["task_wall_s"] = wall  # both sides, set-up to the last turn: where time goes
+        return sides, self.turn_count(calls_s)
+
+    def _rotate(self, group: list[suite_mod.Task], calibrating: list[WorkerSession]) -> None:
+        """Set every task of the group up, then give them their turns in rotation (one turn
+        pair of each task per round, the calibration's among them), so that a slow spell of
+        the host falls on every task of the group alike instead of on whichever ran in it.
+
+        The warm-up turns come after every set-up: a set-up hands the heap's free memory back
+        (harness.release_free_memory), and a task's first step after that faults its memory in
+        again (TensorFlow's reduced ResNet-50: 150-220 ms against 90)."""
+        spent: list[float] = []
+        ready = []
+        for task in group:
+            started = time.monotonic()
+            ready.append(self._ready(task))
+            spent.append(time.monotonic() - started)
+        planned: list[tuple[list[WorkerSession], int]] = []  # each task's sides and turns
+        for i, task in enumerate(group):
+            started = time.monotonic()
+            planned.append(self._warm_up(task, ready[i]))
+            spent[i] += time.monotonic() - started
+        rounds = max([1, *(count for _, count in planned)])  # the calibration's turns regardless
+        calibration_turns = self.calibration_turns * len(group)
+        for r in range(rounds):
+            for i, (task, (sides, count)) in enumerate(zip(group, planned, strict=True)):
+                if r < count:
+                    started = time.monotonic()
+                    self._turns(task, sides, range(r, r + 1))
+                    spent[i] += time.monotonic() - started
+            # the noise floor's turns, spread evenly over the rounds
+            due = calibration_turns * (r + 1) // rounds - calibration_turns * r // rounds
+            self._turns(CALIBRATION, calibrating, range(self._calibrated, self._calibrated + due))
+            self._calibrated += due
+        for task, (sides, _), wall in zip(group, planned, spent, strict=True):
+            rows = [self._finish(session, task) for session in sides]
+            for row in rows:  # the very dicts the outcome holds: the row as it will be merged
+                if row is not None:
+                    row["task_wall_s"] = round(wall, 2)  # set-up and own turns, both sides
 
     def turn_count(self, turn_s: list[float]) -> int:
         """Recorded turns per side: the suite's count, or fewer where a standard-size model's
@@ -230,7 +280,8 @@ def error_row(framework: str, device: str, task: suite_mod.Task, error: str) -> 
 def complete_rows(
     outcome: WorkerOutcome, tasks: list[suite_mod.Task], device: str
 ) -> list[dict[str, Any]]:
-    """The worker's rows, plus an error row for every planned task it did not deliver."""
+    """The worker's rows, plus a row for every planned task it did not deliver: its turns so
+    far where it had some and the failure struck elsewhere, else an error saying why."""
     hello = outcome.hello or {}
     if hello.get("available") is False:
         reason = f"{outcome.framework} unavailable: {hello.get('reason')}"
@@ -238,8 +289,22 @@ def complete_rows(
         reason = outcome.failure or "worker did not run this task"
     device = (hello.get("info") or {}).get("device") or device
     seen = {(row.get("workload"), row.get("mode")) for row in outcome.rows}
-    missing = [error_row(outcome.framework, device, t, reason) for t in tasks if t.key not in seen]
+    missing = []
+    for task in (t for t in tasks if t.key not in seen):
+        partial = outcome.partial.get(task.key)
+        if partial is not None and task.key != outcome.in_flight:
+            # its turns before the worker stopped (at another task, or interrupted) stand
+            missing.append({**partial, "incomplete": reason})
+        else:
+            missing.append(error_row(outcome.framework, device, task, reason))
     return outcome.rows + missing
+
+
+def planned_for(
+    framework: str, tasks: list[suite_mod.Task], dropped: dict[str, set[tuple[str, str]]]
+) -> list[suite_mod.Task]:
+    """A framework's tasks in a process pair: those it runs, less those that failed it before."""
+    return [t for t in suite_mod.tasks_for(framework, tasks) if t.key not in dropped[framework]]
 
 
 def framework_entry(outcome: WorkerOutcome) -> dict[str, Any]:
@@ -282,6 +347,12 @@ def notes_for(results: list[dict[str, Any]]) -> list[str]:
         notes.append(
             "fewer than 5 calls per process pair (each takes seconds; the interval, from the "
             "turns of every process pair, says how sure the comparison is): " + ", ".join(few)
+        )
+    cut = [_name(r) for r in results if r.get("incomplete")]
+    if cut:
+        notes.append(
+            "cut short, with the turns taken before (see each row's `incomplete`): "
+            + ", ".join(cut)
         )
     busy = [_name(r) for r in results if (r.get("other_load_cores") or 0) > BUSY_CORES]
     if busy:
@@ -396,7 +467,10 @@ def run_probes(
     collected: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
     calibration: dict[str, list[list[dict[str, Any]]]] = {fw: [] for fw in frameworks}
     interrupted = False
-    failed: set[str] = set()  # a worker that crashed or hung would likely do so again
+    # a task that crashed or hung its worker would likely do so again: later process pairs
+    # leave it out of that framework's plan (the whole framework, when it failed at start-up)
+    failed: set[str] = set()
+    dropped: dict[str, set[tuple[str, str]]] = {fw: set() for fw in frameworks}
     for k, round_plan in enumerate(per_round):
         outcomes = [WorkerOutcome(fw) for fw in frameworks if fw not in failed]
         if not outcomes:
@@ -419,18 +493,25 @@ def run_probes(
                     for o in outcomes
                 ]
                 fits = target == "cpu" and threads * len(sessions) <= usable_cores()
-                alternation = Alternation(sessions, suite, concurrent_setup=fits)
+                alternation = Alternation(sessions, suite, concurrent_setup=fits, dropped=dropped)
                 calibration_rows = alternation.run(round_plan, calibrate=len(outcomes) > 1)
         except KeyboardInterrupt as stop:
             interrupted = True
             why = stop if isinstance(stop, Terminated) else "Ctrl-C"
             for outcome in outcomes:
+                outcome.in_flight = None  # interrupted, not at fault: its turns so far count
                 if outcome.failure is None and not outcome.done:
                     outcome.failure = f"interrupted ({why})"
         for outcome in outcomes:
-            if outcome.failure or not (outcome.hello or {}).get("available"):
+            fw_tasks = planned_for(outcome.framework, round_plan, dropped)
+            if not (outcome.hello or {}).get("available"):
                 failed.add(outcome.framework)
-            fw_tasks = suite_mod.tasks_for(outcome.framework, round_plan)
+            elif outcome.failure and not interrupted:
+                culprit = outcome.in_flight
+                if culprit is not None and culprit in {t.key for t in fw_tasks}:
+                    dropped[outcome.framework].add(culprit)
+                else:  # between tasks: nothing to leave out but the worker
+                    failed.add(outcome.framework)
             _collect(evidence, collected[outcome.framework], outcome, fw_tasks, device, progress, k)
         for row in calibration_rows:
             calibration[row["framework"]].append([{**row, "process": k}])
@@ -539,6 +620,10 @@ def merge_row(group: list[dict[str, Any]]) -> dict[str, Any]:
     errors = [r["error"] for r in group if r.get("error")]
     if errors:
         row["round_errors"] = errors
+    row.pop("incomplete", None)  # a process pair cut short says so, whichever pair it was
+    cut = [r["incomplete"] for r in measured if r.get("incomplete")]
+    if cut:
+        row["incomplete"] = cut[0]
     return row
 
 

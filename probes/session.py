@@ -51,6 +51,10 @@ class WorkerOutcome:
     failure: str | None = None  # why the worker stopped early (crash, timeout, ...)
     done: bool = False
     wall_s: float = 0.0
+    # the task (workload, mode) of the command awaiting its reply: where a failure struck
+    in_flight: tuple[str, str] | None = None
+    # each paired task's row so far (the worker sends one after every recorded turn)
+    partial: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def worker_command(
@@ -198,6 +202,8 @@ class WorkerSession:
         """Send a command; False when the worker can no longer take one."""
         if self.gone or self._process is None or self._process.stdin is None:
             return False
+        workload, mode = fields.get("workload"), fields.get("mode")
+        self.outcome.in_flight = (workload, mode) if workload and mode else None
         try:
             self._process.stdin.write(encode_command(cmd, **fields))
             self._process.stdin.flush()
@@ -213,6 +219,7 @@ class WorkerSession:
                 message = self._pending.popleft()
                 self._take(message)
                 if message["type"] in kinds:
+                    self.outcome.in_flight = None
                     return message
             assert self._process is not None
             code = self._process.poll()
@@ -240,9 +247,14 @@ class WorkerSession:
             outcome.hello = message
         elif kind == "start":
             self.progress.starting(self.framework, f"{message['workload']} {message['mode']}")
-        elif kind == "row":
+        elif kind in ("row", "partial"):
             row = message["row"]
             row["framework"] = self.framework  # a worker speaks only for its own framework
+            key = (row.get("workload"), row.get("mode"))
+            if kind == "partial":
+                outcome.partial[key] = row
+                return
+            outcome.partial.pop(key, None)
             outcome.rows.append(row)
             self.progress.row(row)
         elif kind == "done":

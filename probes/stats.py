@@ -13,6 +13,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 TARGET_REL_IQR = 0.10  # stop repeating once IQR/median is below this
 MIN_REPEATS = 5  # fewer samples than this never count as reliable
@@ -55,17 +56,23 @@ class Measurement:
     def repeats(self) -> int:
         return len(self.samples_s)
 
-    @property
+    # each figure is computed once: a latency row's turns hold tens of thousands of calls, and
+    # a worker summarises its turns after every one (probes/worker.py: the partial row)
+    @cached_property
+    def _ordered(self) -> list[float]:
+        return sorted(self.samples_s)
+
+    @cached_property
     def median_s(self) -> float:
-        return statistics.median(self.samples_s)
+        return statistics.median(self._ordered)
 
-    @property
+    @cached_property
     def iqr_s(self) -> float:
-        return iqr(self.samples_s)
+        return iqr(self._ordered)
 
-    @property
+    @cached_property
     def p90_s(self) -> float:
-        return quantile(self.samples_s, 0.9)
+        return quantile(self._ordered, 0.9)
 
     @property
     def rel_iqr(self) -> float:

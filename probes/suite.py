@@ -78,6 +78,7 @@ BUDGETS: dict[str, dict[str, Any]] = {
         "turns": 6,
         "turn_s": 0.1,
         "calibration_turns": 1,
+        "rotate": True,
     },
     "full": {
         "max_time_s": 4.0,

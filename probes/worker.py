@@ -235,11 +235,16 @@ class Server:
     def _turn(self, task: suite_mod.Task, cmd: dict[str, Any]) -> None:
         turns = self.prepared[task.key]
         estimate, calls = take_turn(turns, float(cmd["seconds"]), bool(cmd.get("record", True)))
+        if cmd.get("record", True):
+            # the row so far, before the reply: when the parent has a turn, it has the row
+            # with that turn too, and keeps it if this worker later fails at another task of
+            # a rotation (probes/runner.py). Flushed, it outlives this process.
+            self.channel.send({"type": "partial", "row": finish_turns(turns)}, durable=False)
         turn = {"type": "turn", "workload": task.workload, "mode": task.mode}
         self.channel.send({**turn, "estimate_s": estimate, "calls": calls}, durable=False)
 
     def _finish(self, task: suite_mod.Task, cmd: dict[str, Any]) -> None:
-        row = finish_turns(self.prepared.pop(task.key), self.backend)
+        row = finish_turns(self.prepared.pop(task.key))
         self.channel.send({"type": "row", "row": row})
 
 

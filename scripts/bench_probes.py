@@ -10,10 +10,12 @@
 3. the paired torch/TF time ratio of each comparison over three quick runs and its spread
    (max - min) / median (target: within 10% for every comparison outside the noise floor), and
    each run's calibration ratio (numpy GEMM in both workers, target 1.00 +- 0.05); with
-   --runs above 3, also how many of the three-run sets meet that target.
+   --runs above 3, also how many of the three-run sets meet that target; with --compare-order,
+   the same for runs that measure the tasks one after another instead of in rotation,
+   interleaved with the rotated runs.
 
   .venv/bin/python scripts/bench_probes.py [--runs 3] [--cold-compile] [--full]
-      [--keep FILE] [--keep-full FILE]
+      [--keep FILE] [--keep-full FILE] [--compare-order]
 """
 
 from __future__ import annotations
@@ -107,25 +109,35 @@ def gemm_fidelity(framework: str, threads: int, mode: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+Comparisons = dict[tuple[str, str], list[dict]]
+
+
 def ratio_spread(
-    runs: int, rounds: int | None, keep: Path | None, label: str | None
-) -> tuple[dict[tuple[str, str], list[dict]], list[float], list[dict | None]]:
+    runs: int, rounds: int | None, keep: Path | None, label: str | None, orders: tuple[bool, ...]
+) -> dict[bool, tuple[Comparisons, list[float], list[dict | None]]]:
+    """`runs` quick runs per task order (rotated, or one task after another), the orders
+    interleaved run by run so that both see the same hours of the host."""
+    from fwadvise.probes import suite
     from fwadvise.probes.evidence import write_evidence
     from fwadvise.probes.runner import run_probes
 
-    comparisons: dict[tuple[str, str], list[dict]] = {}
-    walls, floors = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        evidence = run_probes(suite="quick", rounds=rounds, label=label)
-        walls.append(time.perf_counter() - start)
-        floors.append(evidence.get("noise_floor"))
-        for c in evidence["comparisons"]:
-            if c["ratio"] is not None and c["workload"] != "import":
-                comparisons.setdefault((c["workload"], c["mode"]), []).append(c)
-        if keep:
-            write_evidence(evidence, keep)
-    return comparisons, walls, floors
+    found: dict[bool, tuple[Comparisons, list[float], list[dict | None]]] = {
+        rotate: ({}, [], []) for rotate in orders
+    }
+    for i in range(runs):
+        for rotate in orders if i % 2 == 0 else orders[::-1]:
+            suite.BUDGETS["quick"]["rotate"] = rotate
+            comparisons, walls, floors = found[rotate]
+            start = time.perf_counter()
+            evidence = run_probes(suite="quick", rounds=rounds, label=label)
+            walls.append(time.perf_counter() - start)
+            floors.append(evidence.get("noise_floor"))
+            for c in evidence["comparisons"]:
+                if c["ratio"] is not None and c["workload"] != "import":
+                    comparisons.setdefault((c["workload"], c["mode"]), []).append(c)
+            if keep and rotate == orders[0]:
+                write_evidence(evidence, keep)
+    return found
 
 
 def report_fidelity(threads: int) -> None:
@@ -143,7 +155,7 @@ def report_fidelity(threads: int) -> None:
         )
 
 
-def report_spread(comparisons: dict[tuple[str, str], list[dict]], floors: list) -> None:
+def report_spread(comparisons: Comparisons, floors: list) -> None:
     print(f"   {'workload':<22}{'mode':<10}{'ratios (verdict)':<60}spread")
     inside, outside = 0, []
     for (workload, mode), found in comparisons.items():
@@ -177,7 +189,7 @@ def spread(ratios: list[float]) -> float:
     return (max(ratios) - min(ratios)) / statistics.median(ratios)
 
 
-def report_subsets(comparisons: dict[tuple[str, str], list[dict]]) -> None:
+def report_subsets(comparisons: Comparisons) -> None:
     """With more than three runs: how many three-run sets meet the target, the chance that
     a reviewer's own three runs would (one set is a coin toss near the 10% line)."""
     runs = min(len(found) for found in comparisons.values())
@@ -210,6 +222,12 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="write the last run's evidence")
     parser.add_argument("--keep-full", type=Path, default=None, help="write the full suite's")
     parser.add_argument("--label", default=None, help="the machine's name in that evidence")
+    parser.add_argument(
+        "--compare-order",
+        action="store_true",
+        help="also time the quick suite's tasks one after another (the full suite's order), "
+        "its runs interleaved with the rotated ones",
+    )
     args = parser.parse_args()
     from fwadvise.probes.detect import usable_cores
     from fwadvise.probes.suite import THREADS
@@ -247,13 +265,16 @@ def main() -> None:
     print("\n2. GEMM fidelity: the probe's turn estimate against a reference, interleaved")
     report_fidelity(threads)
 
-    comparisons, walls, floors = ratio_spread(args.runs, args.rounds, args.keep, args.label)
-    print(
-        f"\n3. torch/TF time ratio over {args.runs} quick runs (library wall: "
-        + ", ".join(f"{w:.1f} s" for w in walls)
-        + ")"
-    )
-    report_spread(comparisons, floors)
+    orders = (True, False) if args.compare_order else (True,)
+    found = ratio_spread(args.runs, args.rounds, args.keep, args.label, orders)
+    for rotate, (comparisons, walls, floors) in found.items():
+        order = " (tasks one after another, interleaved with the above)" if not rotate else ""
+        print(
+            f"\n3. torch/TF time ratio over {args.runs} quick runs{order} (library wall: "
+            + ", ".join(f"{w:.1f} s" for w in walls)
+            + ")"
+        )
+        report_spread(comparisons, floors)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def test_a_warm_up_turn_only_where_a_turn_holds_several_calls(
     """Where every call fills a turn alone (a standard-size model), the set-up's warm-up call
     is the warm-up: no unrecorded turn, and the turns are sized by that call."""
     sides = [FakeSide("pytorch", pytorch_s), FakeSide("tensorflow", 1.5)]
-    Alternation(sides, "full")._paired(plan("full", ("resnet50_train",))[1])  # type: ignore[arg-type]
+    Alternation(sides, "full")._rotate(plan("full", ("resnet50_train",))[1:2], [])  # type: ignore[arg-type]
     for side in sides:
         assert side.commands.count(("turn", False)) == warm_up_turns
         assert side.commands.count(("turn", True)) == MIN_TURNS  # TensorFlow's 1.5 s decides
@@ -146,6 +146,61 @@ def test_both_sides_build_an_eager_task_at_once_but_compile_one_after_the_other(
     log.clear()
     assert len(alternation._ready(compiled)) == 2  # its first call is the compile time shown
     assert log == [("ask", "pytorch"), ("ask", "tensorflow")]
+
+
+class TaskLoggedSide(FakeSide):
+    """A FakeSide that logs which task each command was for."""
+
+    def __init__(self, framework: str, log: list[tuple[str, str]]) -> None:
+        super().__init__(framework, 0.01)
+        self.log = log
+
+    def await_reply(self, kinds: tuple[str, ...]) -> dict[str, Any]:
+        return {"type": "hello"}
+
+    def ask(self, cmd: str, kinds: tuple[str, ...], **fields: Any) -> dict[str, Any]:
+        if self.framework == "pytorch":  # one side's log: the other's mirrors it
+            warm_up = cmd == "turn" and not fields.get("record", True)
+            self.log.append(("warm-up" if warm_up else cmd, fields["workload"]))
+        return super().ask(cmd, kinds, **fields)
+
+
+def measured(suite: str) -> list[tuple[str, str]]:
+    """The pytorch side's commands in a run of two paired tasks, with the calibration."""
+    log: list[tuple[str, str]] = []
+    sides = [TaskLoggedSide("pytorch", log), TaskLoggedSide("tensorflow", log)]
+    tasks = [t for t in plan(suite, ("gemm", "infer_latency")) if t.mode == "eager"]
+    Alternation(sides, suite).run(tasks, calibrate=True)  # type: ignore[arg-type]
+    return [entry for entry in log if entry[0] != "run"]  # not the import row
+
+
+def test_the_quick_suite_rotates_its_tasks_turn_by_turn() -> None:
+    """Every task is set up first, then warmed up (a set-up hands free memory back, and the
+    next step of an earlier task would fault it in again), then each round gives every task
+    one turn, so a slow spell of the host lands on all of them; the calibration's turns are
+    spread among them."""
+    log = measured("quick")
+    assert log[:7] == [
+        ("prepare", "calibration"),
+        ("prepare", "gemm"),
+        ("prepare", "infer_latency"),
+        ("warm-up", "gemm"),
+        ("warm-up", "infer_latency"),
+        ("turn", "gemm"),
+        ("turn", "infer_latency"),
+    ]
+    turns = [workload for cmd, workload in log if cmd == "turn"]  # recorded ones
+    rounds = BUDGETS["quick"]["turns"]
+    assert turns.count("gemm") == turns.count("infer_latency") == rounds
+    assert turns.count("calibration") == 2 * BUDGETS["quick"]["calibration_turns"]
+    assert turns[-1] == "calibration" and turns.index("calibration") < len(turns) - 1  # spread
+
+
+def test_the_full_suite_measures_one_task_at_a_time() -> None:
+    """Standard-size models are too big to keep several at once: one task is finished
+    before the next one is set up."""
+    log = measured("full")
+    assert log.index(("finish", "gemm")) < log.index(("prepare", "infer_latency"))
 
 
 def test_slow_calls_get_fewer_turns_never_under_two() -> None:

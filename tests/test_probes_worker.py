@@ -168,9 +168,12 @@ def test_one_frameworks_fault_leaves_the_other_alone(monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.slow
-def test_ctrl_c_keeps_what_finished_and_stops_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    # both workers measure each task in alternating turns: TensorFlow hangs at the second task
-    monkeypatch.setenv(FAULT_ENV, "hang:tensorflow:infer_latency")
+def test_ctrl_c_keeps_every_turn_taken_and_stops_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quick suite measures its tasks in rotation: Ctrl-C in the middle of a round keeps
+    every task's turns so far (the rows say they were cut short) and leaves no worker behind."""
+    monkeypatch.delenv(FAULT_ENV, raising=False)
     pids: list[int] = []
     real_popen = subprocess.Popen
 
@@ -179,27 +182,59 @@ def test_ctrl_c_keeps_what_finished_and_stops_the_worker(monkeypatch: pytest.Mon
         pids.append(process.pid)
         return process
 
-    class InterruptWhenTFHangs(runner.Progress):
-        def starting(self, framework: str, what: str) -> None:
-            if framework == "tensorflow" and what == "infer_latency eager":
-                raise KeyboardInterrupt
+    real_turns = runner.Alternation._turns
+    recorded: list[str] = []
+
+    def ctrl_c_in_round_three(
+        self: Any, task: Any, sides: Any, turns: range, record: bool = True
+    ) -> Any:
+        if record and task.workload == "infer_latency" and turns.start == 2:
+            raise KeyboardInterrupt  # as the terminal's Ctrl-C would, between two turns
+        recorded.append(task.workload)
+        return real_turns(self, task, sides, turns, record)
 
     monkeypatch.setattr(runner.subprocess, "Popen", spy)
+    monkeypatch.setattr(runner.Alternation, "_turns", ctrl_c_in_round_three)
     with pytest.raises(runner.ProbeInterrupted) as caught:
-        runner.run_probes(
-            workloads=("train_step", "infer_latency"), progress=InterruptWhenTFHangs()
-        )
+        runner.run_probes(workloads=("train_step", "infer_latency"))
     evidence = caught.value.evidence
     assert evidence["interrupted"] is True
-    assert rows_of(evidence, "pytorch")["train_step eager"]["median_s"] > 0
-    tf_rows = rows_of(evidence, "tensorflow")
-    assert tf_rows["import cold"]["median_s"] > 0
-    assert tf_rows["train_step eager"]["median_s"] > 0
-    assert tf_rows["infer_latency eager"]["error"] == "interrupted (Ctrl-C)"
-    assert rows_of(evidence, "pytorch")["infer_latency eager"]["error"] == "interrupted (Ctrl-C)"
+    for framework in ("pytorch", "tensorflow"):
+        rows = rows_of(evidence, framework)
+        assert rows["import cold"]["median_s"] > 0
+        for name, turns in (("train_step eager", 3), ("infer_latency eager", 2)):
+            assert rows[name]["incomplete"] == "interrupted (Ctrl-C)"
+            assert rows[name]["median_s"] > 0
+            assert len(rows[name]["process_turns_s"][0]) == turns
+        assert rows["infer_latency compiled"]["median_s"] > 0  # its third turn came first
+    assert any(note.startswith("cut short") for note in evidence["notes"])
     for pid in pids:  # no worker left running
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.slow
+def test_a_crash_in_one_task_of_a_rotation_costs_only_that_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TensorFlow's worker crashes setting up the second task of the rotation (GEMM is set up,
+    not yet measured): that task is an error row and is left out of the later process pairs,
+    which measure every other task."""
+    evidence = probe(
+        monkeypatch,
+        "crash:tensorflow:train_step",
+        frameworks=("pytorch", "tensorflow"),
+        workloads=("gemm", "train_step"),
+    )
+    tf_rows = rows_of(evidence, "tensorflow")
+    assert tf_rows["train_step eager"]["error"].startswith("worker crashed (signal SIGABRT)")
+    assert "median_s" not in tf_rows["train_step eager"]
+    assert tf_rows["gemm eager"]["median_s"] > 0
+    assert tf_rows["gemm eager"]["rounds"] == 2  # the pairs after the crash
+    assert evidence["frameworks"]["tensorflow"]["available"] is True
+    assert rows_of(evidence, "pytorch")["train_step eager"]["rounds"] == 3
+    [gemm] = [c for c in evidence["comparisons"] if c["workload"] == "gemm"]
+    assert gemm["ratio"] is not None
 
 
 @pytest.mark.slow
@@ -276,6 +311,9 @@ def test_rounds_pool_samples_and_keep_errors() -> None:
     assert row["peak_memory_mb"] == 30.0 and row["rounds"] == 2
     assert row["round_errors"] == ["worker timed out after 5 s"]
     assert runner.merge_rounds([[failed], [failed]]) == [failed]
+    [cut] = runner.merge_rounds([[a], [{**b, "incomplete": "interrupted (Ctrl-C)"}]])
+    assert cut["incomplete"] == "interrupted (Ctrl-C)"  # the second pair's, kept
+    assert "incomplete" not in runner.merge_rounds([[a], [b]])[0]
 
 
 TRAPS = ("argparse", "torch", "numpy", "json")
