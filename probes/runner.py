@@ -6,7 +6,9 @@ The parent never imports torch or tensorflow. Each round starts one worker per f
 alive together (probes/session.py), and measures every task in alternating short turns
 (Alternation), with a numpy GEMM in both workers as the run's noise floor. A worker that
 crashes, hangs or prints garbage drops out, and every task the plan expected still gets a row:
-measured, or an error saying why not. Ctrl-C stops the workers and keeps what finished.
+measured (with the turns it took before a failure elsewhere), or an error saying why not; the
+task that brought a worker down is left out of that framework's later rounds. Ctrl-C stops the
+workers and keeps every turn taken.
 """
 
 from __future__ import annotations
@@ -102,8 +104,10 @@ class Alternation:
 
     Drift of a shared machine (a neighbour's burst, a slow period of the host) then lands on
     both sides of a comparison instead of on whichever framework ran second; each side of a
-    turn pair is estimated by the 10th percentile of its calls (probes/harness.py). A worker
-    that fails drops out: the others go on alone, and its missing rows become error rows.
+    turn pair is estimated by the 10th percentile of its calls (probes/harness.py). Where the
+    suite rotates its tasks, every task takes one turn pair per round, so a slow spell lands
+    on every task too. A worker that fails drops out: the others go on alone, its tasks keep
+    the turns they took, and the rest become error rows.
     """
 
     def __init__(

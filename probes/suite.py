@@ -70,6 +70,9 @@ THREADS: dict[str, int | None] = {"quick": 1, "full": None}
 # the calibration's turns per side after each task: one, its order alternating from task to
 # task, so the noise floor still spans the run (two took ~20 s more in the full suite and ~5 s
 # in the quick one, where a slow hour here brought the run to 90 s).
+# `rotate`: a process pair sets every task up, then gives each one turn pair per round, so a
+# slow spell of the host (seconds long here) lands on every task alike (probes/runner.py:
+# Alternation._rotate); the full suite's standard-size models are too big to hold together.
 BUDGETS: dict[str, dict[str, Any]] = {
     "quick": {
         "max_time_s": 1.0,
