@@ -18,7 +18,7 @@ import datetime as dt
 import statistics
 import subprocess  # noqa: F401 - tests patch runner.subprocess.Popen
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fwadvise.advisor.files import Terminated, terminate_as_interrupt
@@ -203,25 +203,22 @@ class Alternation:
         The warm-up turns come after every set-up: a set-up hands the heap's free memory back
         (harness.release_free_memory), and a task's first step after that faults its memory in
         again (TensorFlow's reduced ResNet-50: 150-220 ms against 90)."""
-        spent: list[float] = []
+        spent = [0.0] * len(group)  # each task's set-up and own turns, both sides
         ready = []
-        for task in group:
-            started = time.monotonic()
-            ready.append(self._ready(task))
-            spent.append(time.monotonic() - started)
+        for i, task in enumerate(group):
+            with charged(spent, i):
+                ready.append(self._ready(task))
         planned: list[tuple[list[WorkerSession], int]] = []  # each task's sides and turns
         for i, task in enumerate(group):
-            started = time.monotonic()
-            planned.append(self._warm_up(task, ready[i]))
-            spent[i] += time.monotonic() - started
+            with charged(spent, i):
+                planned.append(self._warm_up(task, ready[i]))
         rounds = max([1, *(count for _, count in planned)])  # the calibration's turns regardless
         calibration_turns = self.calibration_turns * len(group)
         for r in range(rounds):
             for i, (task, (sides, count)) in enumerate(zip(group, planned, strict=True)):
                 if r < count:
-                    started = time.monotonic()
-                    self._turns(task, sides, range(r, r + 1))
-                    spent[i] += time.monotonic() - started
+                    with charged(spent, i):
+                        self._turns(task, sides, range(r, r + 1))
             # the noise floor's turns, spread evenly over the rounds
             due = calibration_turns * (r + 1) // rounds - calibration_turns * r // rounds
             self._turns(CALIBRATION, calibrating, range(self._calibrated, self._calibrated + due))
@@ -230,7 +227,7 @@ class Alternation:
             rows = [self._finish(session, task) for session in sides]
             for row in rows:  # the very dicts the outcome holds: the row as it will be merged
                 if row is not None:
-                    row["task_wall_s"] = round(wall, 2)  # set-up and own turns, both sides
+                    row["task_wall_s"] = round(wall, 2)
 
     def turn_count(self, turn_s: list[float]) -> int:
         """Recorded turns per side: the suite's count, or fewer where a standard-size model's
@@ -268,6 +265,16 @@ class Alternation:
     def _finish(self, session: WorkerSession, task: suite_mod.Task) -> dict[str, Any] | None:
         reply = session.ask("finish", ("row",), workload=task.workload, mode=task.mode)
         return reply["row"] if reply else None
+
+
+@contextlib.contextmanager
+def charged(spent: list[float], i: int) -> Iterator[None]:
+    """Add the seconds the block took to spent[i] (where a rotated task's time went)."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        spent[i] += time.monotonic() - started
 
 
 def error_row(framework: str, device: str, task: suite_mod.Task, error: str) -> dict[str, Any]:
